@@ -1,0 +1,196 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using PushHub.Http;
+using PushHub.Hub;
+
+namespace PushHub.Events;
+
+/// <summary><c>POST /events</c> (publish) and <c>GET /events</c> (poll and long-poll).</summary>
+public static class EventEndpoints
+{
+    public const int MaxLimit = 1000;
+    public const int DefaultLimit = 100;
+    public const int MaxWaitSeconds = 60;
+
+    private static readonly JsonDocumentOptions s_documentOptions = new() { MaxDepth = 64 };
+
+    public static RouteGroupBuilder MapEvents(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/events").WithTags("Events");
+        group.MapPost("", PublishAsync).WithName("PublishEvents");
+        group.MapGet("", PollAsync).WithName("PollEvents");
+        return group;
+    }
+
+    private static async Task<IResult> PublishAsync(HttpContext context, EventHub hub, EventValidator validator, IOptions<LimitsOptions> options)
+    {
+        var limits = options.Value;
+        var request = context.Request;
+        if (!request.HasJsonContentType())
+        {
+            return Problems.Status(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"Send the event as JSON with Content-Type: application/json (got '{request.ContentType ?? "none"}').");
+        }
+        if (request.ContentLength > limits.MaxRequestBytes)
+        {
+            return BodyTooLarge(limits);
+        }
+
+        using var body = await ReadBodyAsync(context, limits.MaxRequestBytes);
+        if (body is null)
+        {
+            return BodyTooLarge(limits);
+        }
+
+        if (!IsUtf8(body.Sequence))
+        {
+            return Problems.Validation("body", "is not valid UTF-8; send JSON encoded as UTF-8");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.Sequence, s_documentOptions);
+        }
+        catch (JsonException exception)
+        {
+            return Problems.Validation("body", $"is not valid JSON: {exception.Message}");
+        }
+
+        using (document)
+        {
+            var errors = new ValidationErrors();
+            var headerKey = ReadIdempotencyHeader(request, errors);
+            var root = document.RootElement;
+            var inputs = new List<EventInput>();
+            var isBatch = root.ValueKind == JsonValueKind.Array;
+            if (isBatch)
+            {
+                var count = root.GetArrayLength();
+                if (count == 0)
+                {
+                    return Problems.Validation("body", "is an empty array; send 1 to 1000 events");
+                }
+                if (count > limits.MaxBatchEvents)
+                {
+                    return Problems.TooLarge("body", $"holds {count} events; send at most {limits.MaxBatchEvents} in one request");
+                }
+                if (headerKey is not null)
+                {
+                    errors.Add("Idempotency-Key", "applies to a single event; in an array give each event its own idempotency_key");
+                }
+                var index = 0;
+                foreach (var item in root.EnumerateArray())
+                {
+                    if (validator.Validate(item, $"[{index++}].", errors) is { } input)
+                    {
+                        inputs.Add(input);
+                    }
+                }
+            }
+            else if (validator.Validate(root, "", errors) is { } input)
+            {
+                if (headerKey is not null && input.IdempotencyKey is { } fieldKey && fieldKey != headerKey)
+                {
+                    errors.Add("idempotency_key", "differs from the Idempotency-Key header; send one of them");
+                }
+                inputs.Add(headerKey is null ? input : input with { IdempotencyKey = headerKey });
+            }
+            if (errors.Count > 0)
+            {
+                return Problems.Validation(errors);
+            }
+
+            var outcomes = await hub.PublishAsync(inputs, CancellationToken.None);
+            var status = outcomes.Any(outcome => outcome.Created) ? StatusCodes.Status202Accepted : StatusCodes.Status200OK;
+            return isBatch
+                ? EventsJsonResult.Many(status, outcomes.Select(outcome => outcome.Event).ToList())
+                : EventsJsonResult.One(status, outcomes[0].Event);
+        }
+    }
+
+    private static async Task<IResult> PollAsync(HttpContext context, EventHub hub)
+    {
+        var query = new QueryReader(context.Request.Query, new ValidationErrors()).AllowOnly("after", "task", "type", "limit", "wait");
+        var after = query.Long("after", 0, long.MaxValue) ?? 0;
+        var tasks = query.Many("task", EventValidator.IsValidTaskId, $"each task {EventValidator.TaskIdRule}");
+        var types = query.Many("type", EventValidator.IsValidType, $"each type {EventValidator.TypeRule}");
+        var limit = query.Int("limit", 1, MaxLimit) ?? DefaultLimit;
+        var wait = query.Int("wait", 0, MaxWaitSeconds) ?? 0;
+        if (query.Errors.Count > 0)
+        {
+            return Problems.Validation(query.Errors);
+        }
+
+        var result = await hub.PollAsync(after, new EventFilter(tasks, types), limit, TimeSpan.FromSeconds(wait), context.RequestAborted);
+        return EventsJsonResult.Many(StatusCodes.Status200OK, result.Events, writer =>
+        {
+            writer.WriteNumber("last_seq"u8, result.LastSeq);
+            writer.WriteBoolean("truncated"u8, result.Truncated);
+        });
+    }
+
+    private static string? ReadIdempotencyHeader(HttpRequest request, ValidationErrors errors)
+    {
+        if (!request.Headers.TryGetValue("Idempotency-Key", out var values))
+        {
+            return null;
+        }
+        if (values.Count != 1 || values[0] is not { } key || !EventValidator.IsValidIdempotencyKey(key))
+        {
+            errors.Add("Idempotency-Key", "must be given once, as 1 to 255 printable ASCII characters");
+            return null;
+        }
+        return key;
+    }
+
+    private static bool IsUtf8(ReadOnlySequence<byte> sequence) =>
+        // A multi-byte character may straddle two segments: check a multi-segment body as one span.
+        System.Text.Unicode.Utf8.IsValid(sequence.IsSingleSegment ? sequence.FirstSpan : sequence.ToArray());
+
+    private static IResult BodyTooLarge(LimitsOptions limits) =>
+        Problems.TooLarge("body", $"is larger than {limits.MaxRequestBytes} bytes (Limits:MaxRequestBytes); split it into smaller batches");
+
+    /// <summary>Reads the whole body, or answers null when it is larger than <paramref name="maxBytes"/>.</summary>
+    private static async Task<BodyBuffer?> ReadBodyAsync(HttpContext context, long maxBytes)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            // Our own limit applies; Kestrel's default (30 MB) must not cut in first with a plain 413.
+            sizeFeature.MaxRequestBodySize = maxBytes + 1;
+        }
+        var reader = context.Request.BodyReader;
+        try
+        {
+            while (true)
+            {
+                var read = await reader.ReadAsync(context.RequestAborted);
+                if (read.Buffer.Length > maxBytes)
+                {
+                    reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                    return null;
+                }
+                if (read.IsCompleted)
+                {
+                    return new BodyBuffer(reader, read.Buffer);
+                }
+                reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            }
+        }
+        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The request body held in the pipe's own buffers until disposed: no copy.</summary>
+    private sealed class BodyBuffer(PipeReader reader, ReadOnlySequence<byte> sequence) : IDisposable
+    {
+        public ReadOnlySequence<byte> Sequence { get; } = sequence;
+
+        public void Dispose() => reader.AdvanceTo(Sequence.End);
+    }
+}

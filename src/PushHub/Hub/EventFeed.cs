@@ -1,0 +1,128 @@
+using System.Collections.Immutable;
+
+namespace PushHub.Hub;
+
+/// <summary>
+/// The in-process <see cref="IEventFeed"/>. Listeners are indexed by task, so an event reaches only the
+/// listeners of its own task and those that follow every task; the index is copy-on-write, so publishing takes
+/// the lock only to read a snapshot and move the head, and hands events out without it.
+/// </summary>
+public sealed class EventFeed : IEventFeed
+{
+    private readonly Lock _gate = new();
+    private ImmutableDictionary<string, Entry[]> _byTask = ImmutableDictionary.Create<string, Entry[]>(StringComparer.Ordinal);
+    private Entry[] _allTasks = [];
+    private long _head;
+
+    public long Head => Volatile.Read(ref _head);
+
+    /// <summary>Sets the starting head (the store's head at start), before any event is published.</summary>
+    public void Initialize(long head) => Volatile.Write(ref _head, head);
+
+    public void Publish(IReadOnlyList<HubEvent> events)
+    {
+        ImmutableDictionary<string, Entry[]> byTask;
+        Entry[] allTasks;
+        lock (_gate)
+        {
+            // A listener that joins after this point starts from the new head, and reads these events from
+            // the store; one that joined before is in this snapshot and gets them here. No gap, no duplicate.
+            byTask = _byTask;
+            allTasks = _allTasks;
+            Volatile.Write(ref _head, events[^1].Seq);
+        }
+        foreach (var stored in events)
+        {
+            if (byTask.TryGetValue(stored.TaskId, out var listeners))
+            {
+                Deliver(listeners, stored);
+            }
+            Deliver(allTasks, stored);
+        }
+    }
+
+    private static void Deliver(Entry[] listeners, HubEvent stored)
+    {
+        foreach (var entry in listeners)
+        {
+            if (entry.Types is null || entry.Types.Contains(stored.Type))
+            {
+                entry.Listener.OnEvent(stored);
+            }
+        }
+    }
+
+    public FeedRegistration Listen(EventFilter filter, IFeedListener listener)
+    {
+        var entry = new Entry(listener, filter.Types);
+        long head;
+        lock (_gate)
+        {
+            if (filter.Tasks is null)
+            {
+                _allTasks = [.. _allTasks, entry];
+            }
+            else
+            {
+                var byTask = _byTask;
+                foreach (var task in filter.Tasks)
+                {
+                    byTask = byTask.SetItem(task, byTask.TryGetValue(task, out var existing) ? [.. existing, entry] : [entry]);
+                }
+                _byTask = byTask;
+            }
+            head = _head;
+        }
+        return new FeedRegistration(head, () => Remove(filter, entry));
+    }
+
+    private void Remove(EventFilter filter, Entry entry)
+    {
+        lock (_gate)
+        {
+            if (filter.Tasks is null)
+            {
+                _allTasks = Without(_allTasks, entry);
+                return;
+            }
+            var byTask = _byTask;
+            foreach (var task in filter.Tasks)
+            {
+                if (byTask.TryGetValue(task, out var existing))
+                {
+                    var remaining = Without(existing, entry);
+                    byTask = remaining.Length == 0 ? byTask.Remove(task) : byTask.SetItem(task, remaining);
+                }
+            }
+            _byTask = byTask;
+        }
+    }
+
+    private static Entry[] Without(Entry[] entries, Entry entry)
+    {
+        var index = Array.IndexOf(entries, entry);
+        if (index < 0)
+        {
+            return entries;
+        }
+        var result = new Entry[entries.Length - 1];
+        Array.Copy(entries, 0, result, 0, index);
+        Array.Copy(entries, index + 1, result, index, entries.Length - index - 1);
+        return result;
+    }
+
+    public FeedStats GetStats()
+    {
+        var byTask = _byTask;
+        var allTasks = _allTasks;
+        return new FeedStats(byTask.ToDictionary(pair => pair.Key, pair => pair.Value.Length, StringComparer.Ordinal), allTasks.Length);
+    }
+
+    // A class, not a record: entries are found and removed by reference.
+    private sealed class Entry(IFeedListener listener, IReadOnlySet<string>? types)
+    {
+        public IFeedListener Listener { get; } = listener;
+
+        public IReadOnlySet<string>? Types { get; } = types;
+    }
+}

@@ -1,0 +1,84 @@
+using Microsoft.Extensions.Options;
+using PushHub.Storage;
+
+namespace PushHub.Hub;
+
+/// <summary>
+/// The one entry point for publishing and reading events. Publishing appends through the store, whose writer
+/// hands committed events to the feed in seq order; reading is a poll, a long-poll woken by the feed, or a
+/// <see cref="Subscription"/> that replays the backlog and then follows the feed.
+/// </summary>
+public sealed class EventHub(IPollingStore store, IEventFeed feed, IOptions<HubOptions> options, TimeProvider time)
+{
+    private readonly int _queueCapacity = options.Value.SubscriberQueueCapacity;
+
+    public IPollingStore Store => store;
+
+    public IEventFeed Feed => feed;
+
+    /// <summary>Stores validated events atomically; completes once they are durably committed.</summary>
+    public Task<IReadOnlyList<AppendOutcome>> PublishAsync(IReadOnlyList<EventInput> events, CancellationToken cancellationToken = default) =>
+        store.AppendAsync(events, cancellationToken);
+
+    /// <summary>
+    /// Opens a subscription: events matching <paramref name="filter"/> after <paramref name="after"/>, or only
+    /// those committed from now on when <paramref name="after"/> is null. Dispose it to leave.
+    /// </summary>
+    public Subscription Subscribe(EventFilter filter, long? after) => new(store, feed, filter, after, _queueCapacity);
+
+    /// <summary>
+    /// Answers the events after <paramref name="after"/> matching <paramref name="filter"/>. With a
+    /// <paramref name="wait"/>, when there are none yet, waits until one is committed or the time is up.
+    /// </summary>
+    public async Task<PollResult> PollAsync(long after, EventFilter filter, int limit, TimeSpan wait, CancellationToken cancellationToken = default)
+    {
+        var result = await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
+        if (result.Events.Count > 0 || wait <= TimeSpan.Zero)
+        {
+            return result;
+        }
+
+        var waiter = new FeedWaiter();
+        using (feed.Listen(filter, waiter))
+        {
+            // An event committed between the first query and joining the feed would wake no one: look again.
+            result = await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
+            if (result.Events.Count > 0)
+            {
+                return result;
+            }
+            try
+            {
+                await waiter.Task.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Nothing arrived in time: answer empty, with last_seq advanced to the head.
+            }
+        }
+        return await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<PollResult> QueryAsync(long after, EventFilter filter, int limit, CancellationToken cancellationToken)
+    {
+        // Read the bounds first: everything up to head is committed, so an empty filtered answer can still
+        // advance the caller's cursor to head without skipping an event it should have seen.
+        var head = store.HeadSeq;
+        var truncated = after < store.FirstSeq - 1;
+        var events = await store.ReadAsync(new EventQuery(after, limit, filter.Tasks, filter.Types, UpTo: head), cancellationToken).ConfigureAwait(false);
+        var lastSeq = events.Count == limit ? events[^1].Seq : Math.Max(after, head);
+        return new PollResult(events, lastSeq, truncated);
+    }
+
+    private sealed class FeedWaiter : IFeedListener
+    {
+        private readonly TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Task => _arrived.Task;
+
+        public void OnEvent(HubEvent stored) => _arrived.TrySetResult();
+    }
+}
+
+/// <summary>The answer to a poll: pass <see cref="LastSeq"/> as the next <c>after</c>.</summary>
+public sealed record PollResult(IReadOnlyList<HubEvent> Events, long LastSeq, bool Truncated);

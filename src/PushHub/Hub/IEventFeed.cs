@@ -1,0 +1,49 @@
+namespace PushHub.Hub;
+
+/// <summary>
+/// The live feed of committed events, in seq order. The store publishes to it after each commit; subscriptions
+/// and long-polls listen to it. It is an interface so that a clustered feed (events from other nodes) can take
+/// its place without the transports noticing.
+/// </summary>
+public interface IEventFeed
+{
+    /// <summary>The highest seq handed to listeners so far.</summary>
+    long Head { get; }
+
+    /// <summary>Hands committed events to the listeners whose filter they match. Called by one writer at a time,
+    /// in seq order; the list is not kept after the call.</summary>
+    void Publish(IReadOnlyList<HubEvent> events);
+
+    /// <summary>
+    /// Starts handing matching events to <paramref name="listener"/>. It receives exactly the events with a seq
+    /// above the returned registration's <see cref="FeedRegistration.StartHead"/>; everything up to that is in
+    /// the store already.
+    /// </summary>
+    FeedRegistration Listen(EventFilter filter, IFeedListener listener);
+
+    /// <summary>How many listeners follow each task right now, and how many follow all tasks.</summary>
+    FeedStats GetStats();
+}
+
+/// <summary>Receives events from the feed. Called on the publishing thread: it must not block.</summary>
+public interface IFeedListener
+{
+    void OnEvent(HubEvent stored);
+}
+
+/// <summary>A listener's place in the feed; disposing it stops the events.</summary>
+public sealed class FeedRegistration(long startHead, Action unregister) : IDisposable
+{
+    private Action? _unregister = unregister;
+
+    /// <summary>The feed's head when the listener joined: it gets every event after this seq.</summary>
+    public long StartHead { get; } = startHead;
+
+    public void Dispose() => Interlocked.Exchange(ref _unregister, null)?.Invoke();
+}
+
+/// <summary>Listener counts: per task, and those that follow every task.</summary>
+public sealed record FeedStats(IReadOnlyDictionary<string, int> ListenersByTask, int AllTasksListeners)
+{
+    public int Total => ListenersByTask.Values.Sum() + AllTasksListeners;
+}

@@ -1,0 +1,40 @@
+namespace PushHub.Hub;
+
+/// <summary>The <c>errors</c> map of a validation problem: field → messages, in the order they were found.</summary>
+public sealed class ValidationErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public int Count => _errors.Count;
+
+    /// <summary>True when some field made the request too large rather than malformed (413 instead of 400).</summary>
+    public bool TooLarge { get; private set; }
+
+    public bool Contains(string field) => _errors.ContainsKey(field);
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var messages))
+        {
+            _errors[field] = messages = [];
+        }
+        messages.Add(message);
+    }
+
+    public void AddTooLarge(string field, string message)
+    {
+        TooLarge = true;
+        Add(field, message);
+    }
+
+    public IDictionary<string, string[]> ToDictionary() =>
+        _errors.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray(), StringComparer.Ordinal);
+
+    /// <summary>One sentence naming the first problem, for the problem's <c>detail</c>.</summary>
+    public string Summary()
+    {
+        var (field, messages) = _errors.First();
+        var more = Count > 1 ? $" (and {Count - 1} more field{(Count > 2 ? "s" : "")}; see errors)" : "";
+        return $"{field} {messages[0]}{more}.";
+    }
+}

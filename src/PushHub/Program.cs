@@ -1,0 +1,42 @@
+using PushHub;
+using PushHub.Events;
+using PushHub.Observability;
+using PushHub.Tasks;
+using Serilog;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// One configuration file (appsettings.json at the repository root, which is where `dotnet run` starts us),
+// every key overridable by environment variables (Storage__Path=...) and the command line.
+if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+{
+    builder.WebHost.UseUrls("http://127.0.0.1:5080");
+}
+
+builder.Services.AddSerilog((services, logger) => logger
+    .ReadFrom.Configuration(builder.Configuration)
+    .ReadFrom.Services(services)
+    .Enrich.FromLogContext()
+    .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {RequestId}{NewLine}{Exception}"));
+
+builder.Services.AddPushHub();
+
+var app = builder.Build();
+
+app.UseMiddleware<RequestIdMiddleware>();
+app.UseSerilogRequestLogging(options =>
+    // The path only: query strings may carry access tokens, which never reach the logs.
+    options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms");
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+
+app.MapEvents();
+app.MapTasks();
+app.MapHealth();
+
+app.Run();
+
+/// <summary>The entry point, visible to the tests' <c>WebApplicationFactory</c>.</summary>
+public partial class Program;

@@ -1,0 +1,51 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using PushHub.Http;
+using PushHub.Hub;
+using PushHub.Observability;
+using PushHub.Storage;
+using PushHub.Tasks;
+
+namespace PushHub;
+
+/// <summary>Registers the hub's services.</summary>
+public static class PushHubServiceCollectionExtensions
+{
+    /// <summary>The store, the hub and its feed, background services, options (validated at start) and JSON settings.</summary>
+    public static IServiceCollection AddPushHub(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<StorageOptions>(StorageOptions.Section);
+        services.AddValidatedOptions<RetentionOptions>(RetentionOptions.Section);
+        services.AddValidatedOptions<LimitsOptions>(LimitsOptions.Section);
+        services.AddValidatedOptions<HubOptions>(HubOptions.Section);
+        services.AddValidatedOptions<TasksOptions>(TasksOptions.Section);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<EventFeed>();
+        services.AddSingleton<IEventFeed>(sp => sp.GetRequiredService<EventFeed>());
+        services.AddSingleton<PollingStore>();
+        services.AddSingleton<IPollingStore>(sp => sp.GetRequiredService<PollingStore>());
+        services.AddSingleton<EventValidator>();
+        services.AddSingleton<EventHub>();
+        services.AddHostedService<RetentionService>();
+        services.AddSingleton<StuckTaskMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<StuckTaskMonitor>());
+
+        services.AddProblemDetails();
+        services.AddPushHubHealthChecks();
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            options.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+            options.SerializerOptions.Converters.Add(new UtcTimestampConverter());
+        });
+        return services;
+    }
+
+    /// <summary>Binds <typeparamref name="TOptions"/> from <paramref name="section"/>, checked when the hub starts.</summary>
+    public static OptionsBuilder<TOptions> AddValidatedOptions<TOptions>(this IServiceCollection services, string section)
+        where TOptions : class =>
+        services.AddOptions<TOptions>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+}

@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PushHub.Storage;
+
+/// <summary>Where and how events are stored, bound from the <c>Storage</c> section.</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    /// <summary>The SQLite database file; a relative path is taken from the working directory.</summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Storage:Path must name the SQLite database file, e.g. data/pushhub.db.")]
+    public string Path { get; set; } = "data/pushhub.db";
+
+    /// <summary>
+    /// SQLite's <c>synchronous</c> setting in WAL mode. <c>Normal</c> survives a crash of the hub process (the
+    /// contract's durability); <c>Full</c> also survives a power cut, at the cost of an fsync per commit.
+    /// </summary>
+    [EnumDataType(typeof(SynchronousMode), ErrorMessage = "Storage:Synchronous must be Normal or Full.")]
+    public SynchronousMode Synchronous { get; set; } = SynchronousMode.Normal;
+
+    /// <summary>The most events one group commit may hold.</summary>
+    [Range(1, 100_000, ErrorMessage = "Storage:MaxBatchEvents must be from 1 to 100000.")]
+    public int MaxBatchEvents { get; set; } = 5000;
+}
+
+public enum SynchronousMode
+{
+    Normal,
+    Full,
+}

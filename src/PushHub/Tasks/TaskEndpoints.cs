@@ -1,0 +1,48 @@
+using PushHub.Http;
+using PushHub.Hub;
+using PushHub.Storage;
+
+namespace PushHub.Tasks;
+
+/// <summary><c>GET /tasks</c> and <c>GET /tasks/{id}</c>: the task projection kept with the events.</summary>
+public static class TaskEndpoints
+{
+    public static RouteGroupBuilder MapTasks(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/tasks").WithTags("Tasks");
+        group.MapGet("", ListAsync).WithName("ListTasks");
+        group.MapGet("/{id}", GetAsync).WithName("GetTask");
+        return group;
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, IPollingStore store)
+    {
+        var query = new QueryReader(context.Request.Query, new ValidationErrors()).AllowOnly("status", "limit");
+        var status = query.Single("status");
+        if (status is not null && !TaskStatuses.All.Contains(status))
+        {
+            query.Errors.Add("status", $"must be one of {string.Join(", ", TaskStatuses.All)}");
+        }
+        var limit = query.Int("limit", 1, 1000) ?? 100;
+        if (query.Errors.Count > 0)
+        {
+            return Problems.Validation(query.Errors);
+        }
+        var tasks = await store.ListTasksAsync(status, limit, context.RequestAborted);
+        return TypedResults.Ok(new TaskList(tasks));
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpContext context, IPollingStore store)
+    {
+        if (!EventValidator.IsValidTaskId(id))
+        {
+            return Problems.Validation("id", EventValidator.TaskIdRule);
+        }
+        return await store.GetTaskAsync(id, context.RequestAborted) is { } task
+            ? TypedResults.Ok(task)
+            : Problems.NotFound($"No task '{id}' is stored: it has had no events, or they were all removed by retention.");
+    }
+
+    /// <summary>The body of <c>GET /tasks</c>.</summary>
+    public sealed record TaskList(IReadOnlyList<TaskSnapshot> Tasks);
+}

@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace PushHub.Tests.Infrastructure;
+
+/// <summary>
+/// The hub in-process, on its own temporary SQLite database, with settings a test chooses. Give it a
+/// <see cref="FakeTimeProvider"/> to drive time-based behaviour (retention, stuck tasks, retries) without waiting.
+/// </summary>
+public sealed class HubFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+    private readonly TimeProvider? _time;
+
+    public HubFactory(IDictionary<string, string?>? settings = null, TimeProvider? time = null, string? dataDirectory = null)
+    {
+        DataDirectory = dataDirectory ?? TestPaths.NewTempDirectory();
+        _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Storage:Path"] = Path.Combine(DataDirectory, "pushhub.db"),
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+        _time = time;
+    }
+
+    /// <summary>The folder holding this hub's database.</summary>
+    public string DataDirectory { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseContentRoot(TestPaths.RepositoryRoot);
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
+        if (_time is not null)
+        {
+            builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton(_time)));
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            TestPaths.TryDelete(DataDirectory);
+        }
+    }
+}
