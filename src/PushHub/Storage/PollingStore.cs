@@ -17,6 +17,7 @@ public sealed class PollingStore : IPollingStore, IAsyncDisposable
 
     private readonly string _connectionString;
     private readonly StoreWriter _writer;
+    private readonly FileStream _instanceLock;
 
     public PollingStore(IOptions<StorageOptions> options, IEventFeed feed, IEnumerable<IAppendParticipant> participants,
         TimeProvider time, ILogger<PollingStore> logger)
@@ -25,6 +26,7 @@ public sealed class PollingStore : IPollingStore, IAsyncDisposable
         var path = System.IO.Path.GetFullPath(settings.Path);
         DatabasePath = path;
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        _instanceLock = LockInstance(path);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -193,7 +195,30 @@ public sealed class PollingStore : IPollingStore, IAsyncDisposable
         _writer.Enqueue(context => context.Connection.Execute(
             "UPDATE meta SET value = value WHERE key = 'head_seq'", transaction: context.Transaction)).WaitAsync(cancellationToken);
 
-    public ValueTask DisposeAsync() => _writer.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        await _instanceLock.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Holds <c>&lt;database&gt;.lock</c> exclusively while the store is open. Two writers on one database would
+    /// hand out the same seqs, so a second hub on the same file refuses to start. The OS drops the lock when
+    /// the process dies, however it dies.
+    /// </summary>
+    private static FileStream LockInstance(string databasePath)
+    {
+        try
+        {
+            return new FileStream(databasePath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException exception)
+        {
+            throw new InvalidOperationException(
+                $"Another PushHub is already using {databasePath} (its lock file {databasePath}.lock is held). " +
+                "Stop it, or set Storage:Path to another file.", exception);
+        }
+    }
 
     private sealed class TaskRow
     {

@@ -15,9 +15,11 @@ public sealed class HubFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly TimeProvider? _time;
+    private readonly bool _ownsDirectory;
 
     public HubFactory(IDictionary<string, string?>? settings = null, TimeProvider? time = null, string? dataDirectory = null)
     {
+        _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? TestPaths.NewTempDirectory();
         _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
@@ -47,7 +49,7 @@ public sealed class HubFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && _ownsDirectory)
         {
             TestPaths.TryDelete(DataDirectory);
         }
