@@ -35,6 +35,7 @@ app.UseStaticFiles();
 app.MapEvents();
 app.MapTasks();
 app.MapHealth();
+app.MapMetrics();
 
 app.Run();
 

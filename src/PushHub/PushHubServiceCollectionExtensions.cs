@@ -35,6 +35,7 @@ public static class PushHubServiceCollectionExtensions
 
         services.AddProblemDetails();
         services.AddPushHubHealthChecks();
+        services.AddPushHubMetrics();
         services.ConfigureHttpJsonOptions(options =>
         {
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

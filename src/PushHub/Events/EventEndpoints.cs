@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using PushHub.Http;
 using PushHub.Hub;
+using PushHub.Observability;
 
 namespace PushHub.Events;
 
@@ -25,8 +26,10 @@ public static class EventEndpoints
         return group;
     }
 
-    private static async Task<IResult> PublishAsync(HttpContext context, EventHub hub, EventValidator validator, IOptions<LimitsOptions> options)
+    private static async Task<IResult> PublishAsync(HttpContext context, EventHub hub, EventValidator validator, IOptions<LimitsOptions> options,
+        PushHubMetrics metrics)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var limits = options.Value;
         var request = context.Request;
         if (!request.HasJsonContentType())
@@ -105,6 +108,7 @@ public static class EventEndpoints
             }
 
             var outcomes = await hub.PublishAsync(inputs, CancellationToken.None);
+            metrics.Published(outcomes.Count(outcome => outcome.Created), System.Diagnostics.Stopwatch.GetElapsedTime(started));
             var status = outcomes.Any(outcome => outcome.Created) ? StatusCodes.Status202Accepted : StatusCodes.Status200OK;
             return isBatch
                 ? EventsJsonResult.Many(status, outcomes.Select(outcome => outcome.Event).ToList())

@@ -20,7 +20,7 @@ public sealed class PollingStore : IPollingStore, IAsyncDisposable
     private readonly FileStream _instanceLock;
 
     public PollingStore(IOptions<StorageOptions> options, IEventFeed feed, IEnumerable<IAppendParticipant> participants,
-        TimeProvider time, ILogger<PollingStore> logger)
+        TimeProvider time, ILogger<PollingStore> logger, Observability.PushHubMetrics? metrics = null)
     {
         var settings = options.Value;
         var path = System.IO.Path.GetFullPath(settings.Path);
@@ -50,7 +50,8 @@ public sealed class PollingStore : IPollingStore, IAsyncDisposable
         {
             inProcess.Initialize(head);
         }
-        _writer = new StoreWriter(connection, participants.ToArray(), feed, time, logger, settings.MaxBatchEvents, head, first);
+        _writer = new StoreWriter(connection, participants.ToArray(), feed, time, logger, settings.MaxBatchEvents, head, first,
+            metrics is null ? null : metrics.Committed);
     }
 
     /// <summary>The full path of the database file.</summary>

@@ -19,6 +19,7 @@ internal sealed partial class StoreWriter : IAsyncDisposable
     private readonly AppendCommands _commands;
     private readonly WriteContext _context;
     private readonly IEventFeed _feed;
+    private readonly Action<int>? _committed;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly int _maxBatchEvents;
@@ -28,8 +29,9 @@ internal sealed partial class StoreWriter : IAsyncDisposable
     private readonly Task _loop;
 
     public StoreWriter(SqliteConnection connection, IReadOnlyList<IAppendParticipant> participants, IEventFeed feed,
-        TimeProvider time, ILogger logger, int maxBatchEvents, long headSeq, long firstSeq)
+        TimeProvider time, ILogger logger, int maxBatchEvents, long headSeq, long firstSeq, Action<int>? committed = null)
     {
+        _committed = committed;
         _connection = connection;
         _commands = new AppendCommands(connection);
         _context = new WriteContext(connection, _commands, participants) { NextSeq = headSeq + 1, FirstSeq = firstSeq };
@@ -145,6 +147,7 @@ internal sealed partial class StoreWriter : IAsyncDisposable
         }
         if (context.Appended.Count > 0)
         {
+            _committed?.Invoke(context.Appended.Count);
             _feed.Publish(context.Appended);
         }
     }

@@ -1,0 +1,38 @@
+using System.Diagnostics.Metrics;
+using PushHub.Hub;
+
+namespace PushHub.Observability;
+
+/// <summary>
+/// The hub's own instruments (meter <c>PushHub</c>), exported in Prometheus text at <c>/metrics</c>.
+/// Transports and the webhook dispatcher add theirs to the same meter.
+/// </summary>
+public sealed class PushHubMetrics
+{
+    public const string MeterName = "PushHub";
+
+    private readonly Counter<long> _eventsPublished;
+    private readonly Histogram<double> _publishDuration;
+    private readonly Histogram<long> _storeBatchSize;
+
+    public PushHubMetrics(IMeterFactory meterFactory, IEventFeed feed)
+    {
+        Meter = meterFactory.Create(MeterName);
+        _eventsPublished = Meter.CreateCounter<long>("pushhub.events.published", "{event}", "Events durably stored");
+        _publishDuration = Meter.CreateHistogram<double>("pushhub.publish.duration", "ms", "Time from a publish request's arrival to its commit");
+        _storeBatchSize = Meter.CreateHistogram<long>("pushhub.store.batch.size", "{event}", "Events per group commit");
+        Meter.CreateObservableGauge("pushhub.subscribers", () => feed.GetStats().Total, "{subscriber}", "Live listeners on the event feed (subscriptions and parked long-polls)");
+        Meter.CreateObservableGauge("pushhub.head.seq", () => feed.Head, "{seq}", "The highest committed seq");
+    }
+
+    /// <summary>The meter, for features that add their own instruments.</summary>
+    public Meter Meter { get; }
+
+    public void Published(int events, TimeSpan duration)
+    {
+        _eventsPublished.Add(events);
+        _publishDuration.Record(duration.TotalMilliseconds);
+    }
+
+    public void Committed(int events) => _storeBatchSize.Record(events);
+}

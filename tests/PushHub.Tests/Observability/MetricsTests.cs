@@ -1,0 +1,30 @@
+using System.Text.RegularExpressions;
+using PushHub.Tests.Infrastructure;
+
+namespace PushHub.Tests.Observability;
+
+public sealed class MetricsTests
+{
+    [Fact]
+    public async Task Metrics_are_prometheus_text_and_count_published_events()
+    {
+        using var hub = new HubFactory();
+        using var client = hub.CreateClient();
+        await client.PublishSeqAsync("a", "x");
+        await client.PostAsync("/events", HubClient.Json("""[{"task_id":"a","type":"x"},{"task_id":"b","type":"x"}]"""));
+        var poll = client.PollAsync("after=3&wait=60"); // one parked long-poll is one listener on the feed
+
+        using var response = await client.GetAsync("/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        Assert.Equal("3", Regex.Match(text, @"^pushhub_events_published(?:_total)?(?:\{[^}]*\})? (\d+)", RegexOptions.Multiline).Groups[1].Value);
+        Assert.Matches(new Regex(@"^pushhub_publish_duration_milliseconds_bucket\{", RegexOptions.Multiline), text);
+        Assert.Matches(new Regex(@"^pushhub_store_batch_size(_events)?_count(\{[^}]*\})? \d+", RegexOptions.Multiline), text);
+        Assert.Matches(new Regex(@"^pushhub_head_seq(\{[^}]*\})? 3", RegexOptions.Multiline), text);
+        Assert.Matches(new Regex(@"^http_server_request_duration_seconds_bucket\{", RegexOptions.Multiline), text);
+
+        await client.PublishSeqAsync("c", "x");
+        await poll;
+    }
+}
