@@ -36,6 +36,7 @@ app.MapEvents();
 app.MapTasks();
 app.MapHealth();
 app.MapMetrics();
+app.MapOpenApi();
 
 app.Run();
 

@@ -36,6 +36,7 @@ public static class PushHubServiceCollectionExtensions
         services.AddProblemDetails();
         services.AddPushHubHealthChecks();
         services.AddPushHubMetrics();
+        services.AddOpenApi();
         services.ConfigureHttpJsonOptions(options =>
         {
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using PushHub.Http;
 using PushHub.Hub;
 using PushHub.Observability;
@@ -21,8 +22,25 @@ public static class EventEndpoints
     public static RouteGroupBuilder MapEvents(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/events").WithTags("Events");
-        group.MapPost("", PublishAsync).WithName("PublishEvents");
-        group.MapGet("", PollAsync).WithName("PollEvents");
+        group.MapPost("", PublishAsync).WithName("PublishEvents")
+            .WithSummary("Publish one event, or an array of 1 to 1000 stored atomically")
+            .WithDescription("Answers 202 once durably committed (200 for an idempotent retry). An Idempotency-Key header applies to a single event; in an array give each item an idempotency_key.")
+            .Accepts<OpenApiDocs.PublishDoc>("application/json")
+            .Produces<OpenApiDocs.EventDoc>(StatusCodes.Status202Accepted)
+            .Produces<OpenApiDocs.EventListDoc>(StatusCodes.Status200OK)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapGet("", PollAsync).WithName("PollEvents")
+            .WithSummary("Poll events after a seq, optionally long-polling until one matches")
+            .WithQuery(
+                ("after", JsonSchemaType.Integer, "Return events with a seq above this (default 0).", false),
+                ("task", JsonSchemaType.String, "Only these tasks (repeatable).", true),
+                ("type", JsonSchemaType.String, "Only these event types (repeatable).", true),
+                ("limit", JsonSchemaType.Integer, "1 to 1000, default 100.", false),
+                ("wait", JsonSchemaType.Integer, "0 to 60 seconds to wait for a matching event.", false))
+            .Produces<OpenApiDocs.PollDoc>()
+            .ProducesValidationProblem();
         return group;
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.OpenApi;
 using PushHub.Http;
 using PushHub.Hub;
 using PushHub.Storage;
@@ -10,8 +11,18 @@ public static class TaskEndpoints
     public static RouteGroupBuilder MapTasks(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/tasks").WithTags("Tasks");
-        group.MapGet("", ListAsync).WithName("ListTasks");
-        group.MapGet("/{id}", GetAsync).WithName("GetTask");
+        group.MapGet("", ListAsync).WithName("ListTasks")
+            .WithSummary("Tasks, most recently updated first")
+            .WithQuery(
+                ("status", JsonSchemaType.String, "created, queued, running, completed, failed, cancelled or stuck.", false),
+                ("limit", JsonSchemaType.Integer, "1 to 1000, default 100.", false))
+            .Produces<TaskList>()
+            .ProducesValidationProblem();
+        group.MapGet("/{id}", GetAsync).WithName("GetTask")
+            .WithSummary("One task's state, derived from its events")
+            .Produces<TaskSnapshot>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 
