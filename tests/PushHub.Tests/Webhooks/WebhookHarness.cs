@@ -5,13 +5,17 @@ using PushHub.Tests.Infrastructure;
 
 namespace PushHub.Tests.Webhooks;
 
-/// <summary>A hub on a fake clock with private networks allowed, a loopback receiver, and helpers to drive retries.</summary>
+/// <summary>A hub on a fake clock with private networks allowed, a loopback receiver (disposed with the harness unless
+/// passed in), and helpers to drive retries.</summary>
 public sealed class WebhookHarness : IAsyncDisposable
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
 
-    private WebhookHarness(HubFactory hub, FakeTimeProvider time, WebhookReceiver receiver)
+    private readonly bool _ownsReceiver;
+
+    private WebhookHarness(HubFactory hub, FakeTimeProvider time, WebhookReceiver receiver, bool ownsReceiver)
     {
+        _ownsReceiver = ownsReceiver;
         Hub = hub;
         Time = time;
         Receiver = receiver;
@@ -32,8 +36,9 @@ public sealed class WebhookHarness : IAsyncDisposable
             all[key] = value;
         }
         time ??= new FakeTimeProvider(Start);
+        var ownsReceiver = receiver is null;
         receiver ??= await WebhookReceiver.StartAsync();
-        return new WebhookHarness(new HubFactory(all, time, dataDirectory), time, receiver);
+        return new WebhookHarness(new HubFactory(all, time, dataDirectory), time, receiver, ownsReceiver);
     }
 
     /// <summary>Registers the receiver; answers the webhook's id and secret.</summary>
@@ -89,6 +94,9 @@ public sealed class WebhookHarness : IAsyncDisposable
     {
         Client.Dispose();
         await Hub.DisposeAsync();
-        await Receiver.DisposeAsync();
+        if (_ownsReceiver)
+        {
+            await Receiver.DisposeAsync();
+        }
     }
 }
