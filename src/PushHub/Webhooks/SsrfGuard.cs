@@ -27,6 +27,8 @@ public static class SsrfGuard
         (IPAddress.Parse("ff00::"), 8),
     ];
 
+    private static readonly IPAddress s_nat64 = IPAddress.Parse("64:ff9b::");
+
     /// <summary>True when <paramref name="address"/> is not a public internet address.</summary>
     public static bool IsForbidden(IPAddress address)
     {
@@ -34,9 +36,14 @@ public static class SsrfGuard
         {
             address = address.MapToIPv4();
         }
+        else if (address.AddressFamily == AddressFamily.InterNetworkV6 && EmbeddedIPv4(address) is { } inner)
+        {
+            // NAT64 (64:ff9b::/96, RFC 6052) and 6to4 (2002::/16, RFC 3056) reach the IPv4 address they carry.
+            return IsForbidden(inner);
+        }
         else if (address.AddressFamily == AddressFamily.InterNetworkV6 && IsIPv4Compatible(address))
         {
-            // ::a.b.c.d (deprecated IPv4-compatible form) and the NAT64 well-known prefix carry an IPv4 inside.
+            // ::a.b.c.d, the deprecated IPv4-compatible form (RFC 4291 2.5.5.1): never a public target.
             return true;
         }
         var ranges = address.AddressFamily == AddressFamily.InterNetwork ? s_blockedV4 : s_blockedV6;
@@ -94,6 +101,16 @@ public static class SsrfGuard
             }
         }
         throw new HttpRequestException(HttpRequestError.ConnectionError, $"Could not connect to {endpoint.Host}:{endpoint.Port}", last);
+    }
+
+    private static IPAddress? EmbeddedIPv4(IPAddress address)
+    {
+        var bytes = address.GetAddressBytes();
+        if (InRange(address, s_nat64, 96))
+        {
+            return new IPAddress(bytes.AsSpan(12, 4));
+        }
+        return bytes[0] == 0x20 && bytes[1] == 0x02 ? new IPAddress(bytes.AsSpan(2, 4)) : null;
     }
 
     private static bool IsIPv4Compatible(IPAddress address)

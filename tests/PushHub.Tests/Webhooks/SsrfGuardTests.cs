@@ -12,6 +12,7 @@ public sealed class SsrfGuardTests
         "127.0.0.1", "127.255.0.9", "10.0.0.1", "10.255.255.255", "172.16.0.1", "172.31.255.254", "192.168.1.1",
         "100.64.0.1", "100.127.255.254", "169.254.169.254", "0.0.0.0", "224.0.0.1", "239.255.255.250", "255.255.255.255",
         "::1", "::", "fc00::1", "fd12:3456::1", "fe80::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254",
+        "::127.0.0.1", "64:ff9b::a9fe:a9fe", "2002:7f00:1::1", "2002:c0a8:101::1",
     ];
 
     [Theory]
@@ -25,6 +26,8 @@ public sealed class SsrfGuardTests
     [InlineData("100.128.0.1")]
     [InlineData("2606:4700:4700::1111")]
     [InlineData("::ffff:8.8.8.8")]
+    [InlineData("64:ff9b::808:808")]
+    [InlineData("2002:808:808::1")]
     public void Public_addresses_are_allowed(string address) =>
         Assert.False(SsrfGuard.IsForbidden(IPAddress.Parse(address)));
 
@@ -42,6 +45,9 @@ public sealed class SsrfGuardTests
     [InlineData("http://[fe80::1]/hook")]
     [InlineData("http://[::ffff:127.0.0.1]/hook")]
     [InlineData("http://localhost/hook")]
+    [InlineData("http://2130706433/hook")]
+    [InlineData("http://0x7f.0.0.1/hook")]
+    [InlineData("http://[::ffff:a9fe:a9fe]/hook")]
     public async Task Registration_refuses_private_targets_with_400_naming_url(string url)
     {
         using var hub = new HubFactory();
