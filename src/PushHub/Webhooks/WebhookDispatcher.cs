@@ -74,6 +74,16 @@ internal sealed partial class WebhookDispatcher(
         }
     }
 
+    /// <summary>Stops the loop, then lets cancelled attempts unwind before the store they record into goes away.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        while (!_inFlight.IsEmpty && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(10, CancellationToken.None);
+        }
+    }
+
     private async Task DispatchDueAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -128,7 +138,11 @@ internal sealed partial class WebhookDispatcher(
             await Task.Yield();
             await AttemptCoreAsync(webhook, delivery, cancellationToken);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: the delivery stays pending and is attempted again after the restart.
+        }
+        catch (Exception exception)
         {
             LogAttemptFailed(logger, exception, webhook.Id, delivery.Seq);
         }

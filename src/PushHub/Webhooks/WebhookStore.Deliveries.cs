@@ -45,24 +45,37 @@ internal sealed partial class WebhookStore
     /// <summary>A 2xx: the delivery is done.</summary>
     public Task RecordSuccessAsync(AttemptRecord record) => store.WriteAsync(context =>
     {
-        InsertAttempt(context.Connection, context.Transaction, record, record.Delivery.Attempts + 1, null);
-        return context.Connection.Execute("DELETE FROM webhook_deliveries WHERE id = @Id", record.Delivery, context.Transaction);
+        // Nothing to record when the webhook was deleted while the attempt was under way.
+        var removed = context.Connection.Execute("DELETE FROM webhook_deliveries WHERE id = @Id", record.Delivery, context.Transaction);
+        if (removed > 0)
+        {
+            InsertAttempt(context.Connection, context.Transaction, record, record.Delivery.Attempts + 1, null);
+        }
+        return removed;
     });
 
     /// <summary>A failure with attempts left, or a deferral (<paramref name="spendsAttempt"/> false) by an open circuit.</summary>
     public Task RecordRetryAsync(AttemptRecord record, long nextAttemptAt, bool spendsAttempt) => store.WriteAsync(context =>
     {
         var attempts = record.Delivery.Attempts + (spendsAttempt ? 1 : 0);
-        InsertAttempt(context.Connection, context.Transaction, record, spendsAttempt ? attempts : attempts + 1, nextAttemptAt);
-        return context.Connection.Execute(
+        var updated = context.Connection.Execute(
             "UPDATE webhook_deliveries SET attempts = @attempts, next_attempt_at = @nextAttemptAt, last_status = coalesce(@Status, last_status) WHERE id = @Id",
             new { record.Delivery.Id, attempts, nextAttemptAt, record.Status }, context.Transaction);
+        if (updated > 0)
+        {
+            InsertAttempt(context.Connection, context.Transaction, record, spendsAttempt ? attempts : attempts + 1, nextAttemptAt);
+        }
+        return updated;
     });
 
     /// <summary>The last retry failed (or the event is gone): the delivery becomes a dead letter.</summary>
     public Task RecordDeadLetterAsync(AttemptRecord record, string reason) => store.WriteAsync(context =>
     {
         var delivery = record.Delivery;
+        if (context.Connection.Execute("DELETE FROM webhook_deliveries WHERE id = @Id", delivery, context.Transaction) == 0)
+        {
+            return 0;
+        }
         InsertAttempt(context.Connection, context.Transaction, record, delivery.Attempts + 1, null);
         if (delivery.Json is not null)
         {
@@ -72,16 +85,19 @@ internal sealed partial class WebhookStore
                 new { delivery.WebhookId, delivery.Seq, delivery.TaskId, delivery.Type, reason, attempts = delivery.Attempts + 1,
                     status = record.Status ?? delivery.LastStatus, now = NowMs, delivery.Json }, context.Transaction);
         }
-        return context.Connection.Execute("DELETE FROM webhook_deliveries WHERE id = @Id", delivery, context.Transaction);
+        return 1;
     });
 
     /// <summary>410 Gone: the endpoint is disabled and everything it had pending becomes a dead letter.</summary>
     public Task RecordGoneAsync(AttemptRecord record, string reason) => store.WriteAsync(context =>
     {
         var (connection, transaction) = (context.Connection, context.Transaction);
-        InsertAttempt(connection, transaction, record, record.Delivery.Attempts + 1, null);
         var parameters = new { record.Delivery.WebhookId, reason, now = NowMs, deliveryId = record.Delivery.Id, status = record.Status };
-        connection.Execute("UPDATE webhooks SET enabled = 0, disabled_reason = @reason, updated_at = @now WHERE id = @WebhookId", parameters, transaction);
+        if (connection.Execute("UPDATE webhooks SET enabled = 0, disabled_reason = @reason, updated_at = @now WHERE id = @WebhookId", parameters, transaction) == 0)
+        {
+            return 0;
+        }
+        InsertAttempt(connection, transaction, record, record.Delivery.Attempts + 1, null);
         connection.Execute(
             "INSERT INTO dead_letters (webhook_id, seq, task_id, type, reason, attempts, last_status, created_at, json) " +
             "SELECT d.webhook_id, d.seq, d.task_id, d.type, @reason, d.attempts + (d.id = @deliveryId), " +
