@@ -2,6 +2,7 @@ using PushHub;
 using PushHub.Events;
 using PushHub.Observability;
 using PushHub.Tasks;
+using PushHub.Webhooks;
 using Serilog;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -20,6 +21,7 @@ builder.Services.AddSerilog((services, logger) => logger
     .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {RequestId}{NewLine}{Exception}"));
 
 builder.Services.AddPushHub();
+builder.Services.AddWebhooks();
 
 var app = builder.Build();
 
@@ -37,6 +39,7 @@ app.MapTasks();
 app.MapHealth();
 app.MapMetrics();
 app.MapOpenApi();
+app.MapWebhooks();
 
 app.Run();
 

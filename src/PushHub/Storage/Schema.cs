@@ -48,6 +48,67 @@ internal static class Schema
         );
         INSERT INTO meta (key, value) VALUES ('head_seq', 0);
         """,
+        // 2: webhooks, their outbox of pending deliveries, the attempt log and dead letters.
+        """
+        CREATE TABLE webhooks (
+            id                 TEXT    PRIMARY KEY,
+            url                TEXT    NOT NULL,
+            task_id            TEXT,
+            types              TEXT,              -- space-separated, NULL for all types
+            description        TEXT,
+            secret             TEXT    NOT NULL,
+            previous_secret    TEXT,
+            previous_until     INTEGER,           -- Unix milliseconds the previous secret stops signing
+            enabled            INTEGER NOT NULL,
+            disabled_reason    TEXT,
+            created_at         INTEGER NOT NULL,
+            updated_at         INTEGER NOT NULL
+        );
+
+        CREATE TABLE webhook_deliveries (
+            id              INTEGER PRIMARY KEY,
+            webhook_id      TEXT    NOT NULL,
+            seq             INTEGER NOT NULL,
+            task_id         TEXT    NOT NULL,
+            type            TEXT    NOT NULL,
+            attempts        INTEGER NOT NULL,
+            next_attempt_at INTEGER NOT NULL,    -- Unix milliseconds
+            last_status     INTEGER,
+            json            BLOB                 -- a copy of the event for replayed dead letters; NULL reads events
+        );
+        CREATE INDEX ix_webhook_deliveries_due ON webhook_deliveries (next_attempt_at);
+        CREATE INDEX ix_webhook_deliveries_webhook ON webhook_deliveries (webhook_id, next_attempt_at, id);
+        CREATE INDEX ix_webhook_deliveries_seq ON webhook_deliveries (seq) WHERE json IS NULL;
+
+        CREATE TABLE webhook_attempts (
+            id              INTEGER PRIMARY KEY,
+            webhook_id      TEXT    NOT NULL,
+            seq             INTEGER NOT NULL,
+            attempt         INTEGER NOT NULL,
+            outcome         TEXT    NOT NULL,
+            status          INTEGER,
+            duration_ms     REAL    NOT NULL,
+            error           TEXT,
+            response        TEXT,
+            attempted_at    INTEGER NOT NULL,
+            next_attempt_at INTEGER
+        );
+        CREATE INDEX ix_webhook_attempts_webhook ON webhook_attempts (webhook_id, id DESC);
+
+        CREATE TABLE dead_letters (
+            id          INTEGER PRIMARY KEY,
+            webhook_id  TEXT    NOT NULL,
+            seq         INTEGER NOT NULL,
+            task_id     TEXT    NOT NULL,
+            type        TEXT    NOT NULL,
+            reason      TEXT    NOT NULL,
+            attempts    INTEGER NOT NULL,
+            last_status INTEGER,
+            created_at  INTEGER NOT NULL,
+            json        BLOB    NOT NULL
+        );
+        CREATE INDEX ix_dead_letters_webhook ON dead_letters (webhook_id, id DESC);
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Count;

@@ -1,0 +1,28 @@
+namespace PushHub.Webhooks;
+
+internal sealed partial class WebhookDispatcher
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook dispatcher started with {Count} enabled webhooks")]
+    private static partial void LogStarted(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The webhook dispatch loop failed; it carries on")]
+    private static partial void LogLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recording a delivery attempt of seq {Seq} to webhook {WebhookId} failed; it will be attempted again")]
+    private static partial void LogAttemptFailed(ILogger logger, Exception exception, string webhookId, long seq);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Delivered seq {Seq} to webhook {WebhookId} on attempt {Attempt}: {Status}")]
+    private static partial void LogDelivered(ILogger logger, string webhookId, long seq, int attempt, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {WebhookId} attempt {Attempt} for seq {Seq} failed ({Error}); next attempt at {NextAttempt:o}")]
+    private static partial void LogRetrying(ILogger logger, string webhookId, long seq, int attempt, string? error, DateTimeOffset nextAttempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {WebhookId} circuit is open; seq {Seq} deferred to {NextAttempt:o}")]
+    private static partial void LogDeferred(ILogger logger, string webhookId, long seq, DateTimeOffset nextAttempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {WebhookId} answered 410 Gone for seq {Seq}: disabled, its pending deliveries dead-lettered")]
+    private static partial void LogGone(ILogger logger, string webhookId, long seq);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook {WebhookId} seq {Seq} is a dead letter after {Attempts} attempts; last: {Error}")]
+    private static partial void LogDeadLettered(ILogger logger, string webhookId, long seq, int attempts, string? error);
+}

@@ -1,0 +1,162 @@
+using System.Text.Json;
+using PushHub.Hub;
+
+namespace PushHub.Webhooks;
+
+/// <summary>
+/// The body of <c>POST /webhooks</c> or <c>PATCH /webhooks/{id}</c>, checked field by field. For a patch, a field
+/// left out stays as it is and <c>null</c> clears an optional one.
+/// </summary>
+internal sealed class WebhookRequest
+{
+    private const int MaxUrlLength = 2048;
+    private const int MaxDescriptionLength = 1000;
+    private const int MaxTypes = 64;
+
+    public Uri? Url { get; private set; }
+    public bool HasTaskId { get; private set; }
+    public string? TaskId { get; private set; }
+    public bool HasTypes { get; private set; }
+    public IReadOnlyList<string>? Types { get; private set; }
+    public bool HasDescription { get; private set; }
+    public string? Description { get; private set; }
+    public string? Secret { get; private set; }
+    public bool? Enabled { get; private set; }
+
+    /// <summary>Reads and checks <paramref name="body"/>; errors name the field.</summary>
+    public static WebhookRequest Read(JsonElement body, bool patch, bool allowPrivateNetworks, ValidationErrors errors)
+    {
+        var request = new WebhookRequest();
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("body", "must be a JSON object such as {\"url\":\"https://example.com/hook\"}");
+            return request;
+        }
+        foreach (var property in body.EnumerateObject())
+        {
+            var value = property.Value;
+            switch (property.Name)
+            {
+                case "url":
+                    request.Url = ReadUrl(value, allowPrivateNetworks, errors);
+                    break;
+                case "task_id":
+                    request.HasTaskId = true;
+                    request.TaskId = ReadOptional(value, "task_id", errors, EventValidator.IsValidTaskId, EventValidator.TaskIdRule);
+                    break;
+                case "types":
+                    request.HasTypes = true;
+                    request.Types = ReadTypes(value, errors);
+                    break;
+                case "description":
+                    request.HasDescription = true;
+                    request.Description = ReadOptional(value, "description", errors, text => text.Length <= MaxDescriptionLength,
+                        $"must be at most {MaxDescriptionLength} characters");
+                    break;
+                case "secret" when !patch:
+                    request.Secret = ReadOptional(value, "secret", errors, WebhookSigner.IsAcceptableSecret,
+                        "must be 8 to 256 printable ASCII characters, such as whsec_ followed by base64; leave it out to have one generated");
+                    break;
+                case "enabled" when patch:
+                    if (value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                    {
+                        request.Enabled = value.GetBoolean();
+                    }
+                    else
+                    {
+                        errors.Add("enabled", $"must be true or false, not {EventValidator.Describe(value.ValueKind)}");
+                    }
+                    break;
+                case "secret":
+                    errors.Add("secret", "cannot be patched; use POST /webhooks/{id}/rotate-secret");
+                    break;
+                default:
+                    errors.Add(property.Name, patch
+                        ? "is not a field of a webhook; send url, task_id, types, description or enabled"
+                        : "is not a field of a webhook; send url and optionally task_id, types, description and secret");
+                    break;
+            }
+        }
+        if (!patch && request.Url is null && !errors.Contains("url"))
+        {
+            errors.Add("url", "is required: the absolute http or https URL to POST events to");
+        }
+        return request;
+    }
+
+    private static Uri? ReadUrl(JsonElement value, bool allowPrivateNetworks, ValidationErrors errors)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add("url", $"must be a string, not {EventValidator.Describe(value.ValueKind)}");
+            return null;
+        }
+        var text = value.GetString()!;
+        if (text.Length > MaxUrlLength || !Uri.TryCreate(text, UriKind.Absolute, out var url)
+            || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps) || url.Host.Length == 0)
+        {
+            errors.Add("url", $"must be an absolute http or https URL of at most {MaxUrlLength} characters");
+            return null;
+        }
+        if (!string.IsNullOrEmpty(url.UserInfo))
+        {
+            errors.Add("url", "must not carry a user name or password");
+            return null;
+        }
+        if (!allowPrivateNetworks && SsrfGuard.Check(url) is { } reason)
+        {
+            errors.Add("url", reason);
+            return null;
+        }
+        return url;
+    }
+
+    private static string? ReadOptional(JsonElement value, string field, ValidationErrors errors, Func<string, bool> isValid, string rule)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(field, $"must be a string or null, not {EventValidator.Describe(value.ValueKind)}");
+            return null;
+        }
+        var text = value.GetString()!;
+        if (!isValid(text))
+        {
+            errors.Add(field, rule);
+            return null;
+        }
+        return text;
+    }
+
+    private static IReadOnlyList<string>? ReadTypes(JsonElement value, ValidationErrors errors)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() is 0 or > MaxTypes)
+        {
+            errors.Add("types", $"must be an array of 1 to {MaxTypes} event types, or null for all types");
+            return null;
+        }
+        var types = new List<string>();
+        var index = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            var type = item.ValueKind == JsonValueKind.String ? item.GetString() : null;
+            if (!EventValidator.IsValidType(type))
+            {
+                errors.Add($"types[{index}]", EventValidator.TypeRule);
+            }
+            else if (!types.Contains(type!))
+            {
+                types.Add(type!);
+            }
+            index++;
+        }
+        return types;
+    }
+}

@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Reflection;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace PushHub.Webhooks;
+
+/// <summary>What one attempt came to. <see cref="Status"/> is null when no response arrived.</summary>
+internal sealed record AttemptResult(int? Status, string? Error, string? Response, TimeSpan? RetryAfter, bool CircuitOpen, double DurationMs)
+{
+    public bool Succeeded => Status is >= 200 and < 300;
+
+    /// <summary>What counts against an endpoint's circuit: no answer, a timeout, a 5xx, 408 or 429.</summary>
+    public bool IsEndpointFailure => Status is null or >= 500 or 408 or 429;
+}
+
+/// <summary>
+/// Makes one signed delivery attempt through the endpoint's Polly pipeline: a circuit breaker (per endpoint)
+/// around a timeout (per attempt). Retries are not Polly's: they are durable, scheduled by the dispatcher.
+/// </summary>
+internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<WebhookOptions> options, TimeProvider time)
+{
+    /// <summary>The named <see cref="HttpClient"/> for deliveries (no redirects, SSRF-vetted connections).</summary>
+    public const string ClientName = "PushHub.Webhooks";
+
+    private const int MaxResponseBytes = 1024;
+
+    private static readonly string s_userAgent = "PushHub/" + Version();
+
+    private readonly WebhookOptions _options = options.Value;
+    private readonly ConcurrentDictionary<string, ResiliencePipeline<AttemptResult>> _pipelines = new(StringComparer.Ordinal);
+
+    /// <summary>Drops an endpoint's pipeline (and circuit state), when it is changed or removed.</summary>
+    public void Forget(string webhookId) => _pipelines.TryRemove(webhookId, out _);
+
+    public async Task<AttemptResult> SendAsync(WebhookRow webhook, PendingDelivery delivery, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var pipeline = _pipelines.GetOrAdd(webhook.Id, _ => CreatePipeline());
+        try
+        {
+            return await pipeline.ExecuteAsync(token => SendOnceAsync(webhook, delivery, started, token), cancellationToken);
+        }
+        catch (BrokenCircuitException exception)
+        {
+            return new AttemptResult(null, "circuit open: the endpoint has been failing; delivery deferred", null,
+                exception.RetryAfter ?? _options.CircuitBreakDuration, CircuitOpen: true, Elapsed(started));
+        }
+        catch (TimeoutRejectedException)
+        {
+            return new AttemptResult(null, $"no response within {_options.TimeoutSeconds} s (Webhooks:TimeoutSeconds)", null, null, false, Elapsed(started));
+        }
+    }
+
+    private async ValueTask<AttemptResult> SendOnceAsync(WebhookRow webhook, PendingDelivery delivery, long started, CancellationToken cancellationToken)
+    {
+        using var request = CreateRequest(webhook, delivery);
+        try
+        {
+            using var response = await clients.CreateClient(ClientName)
+                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var body = await ReadStartAsync(response, cancellationToken);
+            var status = (int)response.StatusCode;
+            var error = status is >= 200 and < 300 ? null
+                : status is >= 300 and < 400 ? $"answered {status} redirect to {response.Headers.Location}; redirects are not followed"
+                : $"answered {status}";
+            return new AttemptResult(status, error, body, RetryAfter(response), false, Elapsed(started));
+        }
+        catch (HttpRequestException exception)
+        {
+            return new AttemptResult(null, Describe(exception), null, null, false, Elapsed(started));
+        }
+    }
+
+    private HttpRequestMessage CreateRequest(WebhookRow webhook, PendingDelivery delivery)
+    {
+        var body = delivery.Json!;
+        var id = WebhookSigner.MessageId(delivery.Seq);
+        var now = time.GetUtcNow();
+        var timestamp = now.ToUnixTimeSeconds();
+        var key = WebhookSigner.Key(webhook.Secret);
+        var signature = WebhookSigner.StandardSignature(key, id, timestamp, body);
+        if (webhook.PreviousSecret is { } previous && webhook.PreviousUntil > now.ToUnixTimeMilliseconds())
+        {
+            signature += " " + WebhookSigner.StandardSignature(WebhookSigner.Key(previous), id, timestamp, body);
+        }
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url) { Content = content };
+        var headers = request.Headers;
+        headers.TryAddWithoutValidation("User-Agent", s_userAgent);
+        headers.TryAddWithoutValidation("X-Task-ID", delivery.TaskId);
+        headers.TryAddWithoutValidation("X-Event-Type", delivery.Type);
+        headers.TryAddWithoutValidation("X-Webhook-Signature", WebhookSigner.BodySignature(key, body));
+        headers.TryAddWithoutValidation("webhook-id", id);
+        headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        headers.TryAddWithoutValidation("webhook-signature", signature);
+        return request;
+    }
+
+    private ResiliencePipeline<AttemptResult> CreatePipeline() =>
+        new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = time }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<AttemptResult>
+            {
+                FailureRatio = _options.CircuitFailureRatio,
+                MinimumThroughput = _options.CircuitMinimumThroughput,
+                SamplingDuration = _options.CircuitSamplingDuration,
+                BreakDuration = _options.CircuitBreakDuration,
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is TimeoutRejectedException || args.Outcome.Result is { IsEndpointFailure: true }),
+            })
+            .AddTimeout(TimeSpan.FromSeconds(_options.TimeoutSeconds))
+            .Build();
+
+    private static async Task<string?> ReadStartAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[MaxResponseBytes];
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var read = await stream.ReadAtLeastAsync(buffer, MaxResponseBytes, throwOnEndOfStream: false, cancellationToken);
+        return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
+    }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        if (response.StatusCode is not (System.Net.HttpStatusCode.TooManyRequests or System.Net.HttpStatusCode.ServiceUnavailable)
+            || response.Headers.RetryAfter is not { } retryAfter)
+        {
+            return null;
+        }
+        var delay = retryAfter.Delta ?? (retryAfter.Date is { } date ? date - time.GetUtcNow() : null);
+        return delay is { } value ? TimeSpan.FromTicks(Math.Clamp(value.Ticks, 0, TimeSpan.FromDays(1).Ticks)) : null;
+    }
+
+    private double Elapsed(long started) => time.GetElapsedTime(started).TotalMilliseconds;
+
+    private static string Describe(HttpRequestException exception)
+    {
+        var inner = exception.InnerException is { } cause && cause.Message != exception.Message ? ": " + cause.Message : "";
+        return exception.Message + inner;
+    }
+
+    private static string Version()
+    {
+        var assembly = typeof(WebhookSender).Assembly;
+        var informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        return informational?.Split('+')[0] ?? assembly.GetName().Version?.ToString(3) ?? "0";
+    }
+}
