@@ -1,6 +1,7 @@
 using PushHub;
 using PushHub.Events;
 using PushHub.Observability;
+using PushHub.Security;
 using PushHub.Tasks;
 using Serilog;
 
@@ -31,10 +32,12 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.UsePushHubSecurity();
 
 app.MapEvents();
 app.MapTasks();
 app.MapHealth();
+app.MapTokens();
 
 app.Run();
 

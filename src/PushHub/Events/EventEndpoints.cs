@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using PushHub.Http;
 using PushHub.Hub;
+using PushHub.Security;
 
 namespace PushHub.Events;
 
@@ -20,12 +21,13 @@ public static class EventEndpoints
     public static RouteGroupBuilder MapEvents(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/events").WithTags("Events");
-        group.MapPost("", PublishAsync).WithName("PublishEvents");
-        group.MapGet("", PollAsync).WithName("PollEvents");
+        group.MapPost("", PublishAsync).WithName("PublishEvents")
+            .RequireAuthorization(HubPolicies.Publisher).RequireRateLimiting(PublishRateLimitPolicy.Name);
+        group.MapGet("", PollAsync).WithName("PollEvents").RequireAuthorization(HubPolicies.Subscriber);
         return group;
     }
 
-    private static async Task<IResult> PublishAsync(HttpContext context, EventHub hub, EventValidator validator, IOptions<LimitsOptions> options)
+    private static async Task<IResult> PublishAsync(HttpContext context, EventHub hub, EventValidator validator, IOptions<LimitsOptions> options, TaskAccess access)
     {
         var limits = options.Value;
         var request = context.Request;
@@ -103,6 +105,10 @@ public static class EventEndpoints
             {
                 return Problems.Validation(errors);
             }
+            if (inputs.FirstOrDefault(input => !access.CanPublish(context.User, input.TaskId)) is { } denied)
+            {
+                return AccessProblems.TaskForbidden("publish to", denied.TaskId);
+            }
 
             var outcomes = await hub.PublishAsync(inputs, CancellationToken.None);
             var status = outcomes.Any(outcome => outcome.Created) ? StatusCodes.Status202Accepted : StatusCodes.Status200OK;
@@ -112,7 +118,7 @@ public static class EventEndpoints
         }
     }
 
-    private static async Task<IResult> PollAsync(HttpContext context, EventHub hub)
+    private static async Task<IResult> PollAsync(HttpContext context, EventHub hub, TaskAccess access)
     {
         var query = new QueryReader(context.Request.Query, new ValidationErrors()).AllowOnly("after", "task", "type", "limit", "wait");
         var after = query.Long("after", 0, long.MaxValue) ?? 0;
@@ -123,6 +129,14 @@ public static class EventEndpoints
         if (query.Errors.Count > 0)
         {
             return Problems.Validation(query.Errors);
+        }
+        if (tasks is not { Count: > 0 } && !access.CanReadAll(context.User))
+        {
+            return AccessProblems.AllTasksForbidden("A poll without task=");
+        }
+        if (tasks is not null && access.FirstUnreadable(context.User, tasks) is { } denied)
+        {
+            return AccessProblems.TaskForbidden("read", denied);
         }
 
         var result = await hub.PollAsync(after, new EventFilter(tasks, types), limit, TimeSpan.FromSeconds(wait), context.RequestAborted);

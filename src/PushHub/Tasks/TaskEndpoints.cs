@@ -1,5 +1,6 @@
 using PushHub.Http;
 using PushHub.Hub;
+using PushHub.Security;
 using PushHub.Storage;
 
 namespace PushHub.Tasks;
@@ -9,13 +10,13 @@ public static class TaskEndpoints
 {
     public static RouteGroupBuilder MapTasks(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/tasks").WithTags("Tasks");
+        var group = endpoints.MapGroup("/tasks").WithTags("Tasks").RequireAuthorization(HubPolicies.Subscriber);
         group.MapGet("", ListAsync).WithName("ListTasks");
         group.MapGet("/{id}", GetAsync).WithName("GetTask");
         return group;
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, IPollingStore store)
+    private static async Task<IResult> ListAsync(HttpContext context, IPollingStore store, TaskAccess access)
     {
         var query = new QueryReader(context.Request.Query, new ValidationErrors()).AllowOnly("status", "limit");
         var status = query.Single("status");
@@ -28,15 +29,25 @@ public static class TaskEndpoints
         {
             return Problems.Validation(query.Errors);
         }
+        // Listing needs every task ('*'): filtering a page by patterns would answer short pages. Keys with narrower
+        // patterns read their tasks one by one with GET /tasks/{id}.
+        if (!access.CanReadAll(context.User))
+        {
+            return AccessProblems.AllTasksForbidden("GET /tasks");
+        }
         var tasks = await store.ListTasksAsync(status, limit, context.RequestAborted);
         return TypedResults.Ok(new TaskList(tasks));
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext context, IPollingStore store)
+    private static async Task<IResult> GetAsync(string id, HttpContext context, IPollingStore store, TaskAccess access)
     {
         if (!EventValidator.IsValidTaskId(id))
         {
             return Problems.Validation("id", EventValidator.TaskIdRule);
+        }
+        if (!access.CanRead(context.User, id))
+        {
+            return AccessProblems.TaskForbidden("read", id);
         }
         return await store.GetTaskAsync(id, context.RequestAborted) is { } task
             ? TypedResults.Ok(task)
