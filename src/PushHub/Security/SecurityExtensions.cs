@@ -28,6 +28,7 @@ public static class SecurityExtensions
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, SubscribeTokenBearerSetup>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuthorizationProblemHandler>();
         services.AddHostedService<OpenModeGuard>();
+        services.AddSingleton<Serilog.Core.ILogEventEnricher, SecretRedactingEnricher>();
 
         services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "API key or subscribe token", options => options.ForwardDefaultSelector = SelectScheme)
