@@ -1,6 +1,7 @@
 using PushHub;
 using PushHub.Events;
 using PushHub.Observability;
+using PushHub.Security;
 using PushHub.Tasks;
 using PushHub.Webhooks;
 using Serilog;
@@ -33,6 +34,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
+app.UsePushHubSecurity();
 
 app.MapEvents();
 app.MapTasks();
@@ -40,6 +42,7 @@ app.MapHealth();
 app.MapMetrics();
 app.MapOpenApi();
 app.MapWebhooks();
+app.MapTokens();
 
 app.Run();
 

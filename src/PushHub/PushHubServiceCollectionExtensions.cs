@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using PushHub.Http;
 using PushHub.Hub;
 using PushHub.Observability;
+using PushHub.Security;
 using PushHub.Storage;
 using PushHub.Tasks;
 
@@ -33,6 +34,7 @@ public static class PushHubServiceCollectionExtensions
         services.AddSingleton<StuckTaskMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<StuckTaskMonitor>());
 
+        services.AddPushHubSecurity();
         services.AddProblemDetails();
         services.AddPushHubHealthChecks();
         services.AddPushHubMetrics();

@@ -7,6 +7,7 @@ using Microsoft.OpenApi;
 using PushHub.Http;
 using PushHub.Hub;
 using PushHub.Observability;
+using PushHub.Security;
 
 namespace PushHub.Events;
 
@@ -30,7 +31,8 @@ public static class EventEndpoints
             .Produces<OpenApiDocs.EventListDoc>(StatusCodes.Status200OK)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .RequireAuthorization(HubPolicies.Publisher).RequireRateLimiting(PublishRateLimitPolicy.Name);
         group.MapGet("", PollAsync).WithName("PollEvents")
             .WithSummary("Poll events after a seq, optionally long-polling until one matches")
             .WithQuery(
@@ -40,12 +42,13 @@ public static class EventEndpoints
                 ("limit", JsonSchemaType.Integer, "1 to 1000, default 100.", false),
                 ("wait", JsonSchemaType.Integer, "0 to 60 seconds to wait for a matching event.", false))
             .Produces<OpenApiDocs.PollDoc>()
-            .ProducesValidationProblem();
+            .ProducesValidationProblem()
+            .RequireAuthorization(HubPolicies.Subscriber);
         return group;
     }
 
     private static async Task<IResult> PublishAsync(HttpContext context, EventHub hub, EventValidator validator, IOptions<LimitsOptions> options,
-        PushHubMetrics metrics)
+        TaskAccess access, PushHubMetrics metrics)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var limits = options.Value;
@@ -124,6 +127,10 @@ public static class EventEndpoints
             {
                 return Problems.Validation(errors);
             }
+            if (inputs.FirstOrDefault(input => !access.CanPublish(context.User, input.TaskId)) is { } denied)
+            {
+                return AccessProblems.TaskForbidden("publish to", denied.TaskId);
+            }
 
             var outcomes = await hub.PublishAsync(inputs, CancellationToken.None);
             metrics.Published(outcomes.Count(outcome => outcome.Created), System.Diagnostics.Stopwatch.GetElapsedTime(started));
@@ -134,7 +141,7 @@ public static class EventEndpoints
         }
     }
 
-    private static async Task<IResult> PollAsync(HttpContext context, EventHub hub)
+    private static async Task<IResult> PollAsync(HttpContext context, EventHub hub, TaskAccess access)
     {
         var query = new QueryReader(context.Request.Query, new ValidationErrors()).AllowOnly("after", "task", "type", "limit", "wait");
         var after = query.Long("after", 0, long.MaxValue) ?? 0;
@@ -145,6 +152,14 @@ public static class EventEndpoints
         if (query.Errors.Count > 0)
         {
             return Problems.Validation(query.Errors);
+        }
+        if (tasks is not { Count: > 0 } && !access.CanReadAll(context.User))
+        {
+            return AccessProblems.AllTasksForbidden("A poll without task=");
+        }
+        if (tasks is not null && access.FirstUnreadable(context.User, tasks) is { } denied)
+        {
+            return AccessProblems.TaskForbidden("read", denied);
         }
 
         var result = await hub.PollAsync(after, new EventFilter(tasks, types), limit, TimeSpan.FromSeconds(wait), context.RequestAborted);

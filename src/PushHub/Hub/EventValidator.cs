@@ -123,7 +123,17 @@ public sealed partial class EventValidator(IOptions<LimitsOptions> limits)
             return null;
         }
 
-        var dataJson = data is { } value ? Serialize(value) : s_emptyObject;
+        byte[] dataJson;
+        try
+        {
+            dataJson = data is { } value ? Serialize(value) : s_emptyObject;
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or ArgumentException)
+        {
+            // A string escaping a lone surrogate ("\ud800") parses but cannot be written back as UTF-8.
+            errors.Add(prefix + "data", "holds text that is not valid Unicode: it escapes a lone surrogate");
+            return null;
+        }
         var size = StoredEvent.MaxSize(taskId!, type!, dataJson.Length);
         if (size > _limits.MaxEventBytes)
         {
@@ -159,10 +169,24 @@ public sealed partial class EventValidator(IOptions<LimitsOptions> limits)
     {
         if (value.ValueKind == JsonValueKind.String)
         {
-            return value.GetString();
+            return GetText(value, field, errors);
         }
         errors.Add(field, $"must be a string, not {Describe(value.ValueKind)}");
         return null;
+    }
+
+    /// <summary>The string's text, or an error when it escapes a lone surrogate (<c>"\ud800"</c>), which has no text.</summary>
+    private static string? GetText(JsonElement value, string field, ValidationErrors errors)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(field, "is not valid Unicode text: it escapes a lone surrogate");
+            return null;
+        }
     }
 
     private static double? ReadPercent(JsonElement data, string prefix, ValidationErrors errors)
@@ -195,7 +219,7 @@ public sealed partial class EventValidator(IOptions<LimitsOptions> limits)
             errors.Add(prefix + "data.message", $"must be a string, not {Describe(value.ValueKind)}");
             return null;
         }
-        return value.GetString();
+        return GetText(value, prefix + "data.message", errors);
     }
 
     private static byte[] Serialize(JsonElement value)

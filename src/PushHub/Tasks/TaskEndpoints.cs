@@ -1,6 +1,7 @@
 using Microsoft.OpenApi;
 using PushHub.Http;
 using PushHub.Hub;
+using PushHub.Security;
 using PushHub.Storage;
 
 namespace PushHub.Tasks;
@@ -10,7 +11,7 @@ public static class TaskEndpoints
 {
     public static RouteGroupBuilder MapTasks(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/tasks").WithTags("Tasks");
+        var group = endpoints.MapGroup("/tasks").WithTags("Tasks").RequireAuthorization(HubPolicies.Subscriber);
         group.MapGet("", ListAsync).WithName("ListTasks")
             .WithSummary("Tasks, most recently updated first")
             .WithQuery(
@@ -26,7 +27,7 @@ public static class TaskEndpoints
         return group;
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, IPollingStore store)
+    private static async Task<IResult> ListAsync(HttpContext context, IPollingStore store, TaskAccess access)
     {
         var query = new QueryReader(context.Request.Query, new ValidationErrors()).AllowOnly("status", "limit");
         var status = query.Single("status");
@@ -39,15 +40,25 @@ public static class TaskEndpoints
         {
             return Problems.Validation(query.Errors);
         }
+        // Listing needs every task ('*'): filtering a page by patterns would answer short pages. Keys with narrower
+        // patterns read their tasks one by one with GET /tasks/{id}.
+        if (!access.CanReadAll(context.User))
+        {
+            return AccessProblems.AllTasksForbidden("GET /tasks");
+        }
         var tasks = await store.ListTasksAsync(status, limit, context.RequestAborted);
         return TypedResults.Ok(new TaskList(tasks));
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext context, IPollingStore store)
+    private static async Task<IResult> GetAsync(string id, HttpContext context, IPollingStore store, TaskAccess access)
     {
         if (!EventValidator.IsValidTaskId(id))
         {
             return Problems.Validation("id", EventValidator.TaskIdRule);
+        }
+        if (!access.CanRead(context.User, id))
+        {
+            return AccessProblems.TaskForbidden("read", id);
         }
         return await store.GetTaskAsync(id, context.RequestAborted) is { } task
             ? TypedResults.Ok(task)

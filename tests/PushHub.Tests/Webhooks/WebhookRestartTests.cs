@@ -27,7 +27,7 @@ public sealed class WebhookRestartTests
 
         // A hard kill: the database files exactly as they are on disk now, with no shutdown of the first hub.
         var copy = TestPaths.NewTempDirectory();
-        foreach (var file in Directory.GetFiles(first.Hub.DataDirectory))
+        foreach (var file in Directory.GetFiles(first.Hub.DataDirectory).Where(f => !f.EndsWith(".lock", StringComparison.Ordinal)))
         {
             File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
         }

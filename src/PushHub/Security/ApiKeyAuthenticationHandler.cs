@@ -1,0 +1,129 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace PushHub.Security;
+
+/// <summary>
+/// Authenticates <c>Authorization: Bearer &lt;key&gt;</c> or <c>X-Api-Key: &lt;key&gt;</c> against <c>Auth:ApiKeys</c>,
+/// comparing in constant time. In open mode (no keys) every caller is an anonymous admin for every task.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiKeyStore keys,
+    AuthMode mode)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string HeaderName = "X-Api-Key";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (mode.IsOpen)
+        {
+            return Task.FromResult(Success(ApiKeyStore.Anonymous, HubClaims.AnonymousKind));
+        }
+        var presented = ReadPresentedKey(Request, out var malformed);
+        if (malformed is not null)
+        {
+            return Task.FromResult(AuthenticateResult.Fail(malformed));
+        }
+        if (presented is null)
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+        return Task.FromResult(keys.Find(presented) is { } key
+            ? Success(key, HubClaims.ApiKeyKind)
+            : AuthenticateResult.Fail("The API key is not known."));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        return Task.CompletedTask;
+    }
+
+    /// <summary>True for a value shaped like a compact JWT, which goes to the token scheme instead.</summary>
+    public static bool LooksLikeJwt(string value) =>
+        value.StartsWith("eyJ", StringComparison.Ordinal) && value.Count(c => c == '.') == 2;
+
+    /// <summary>The bearer value of the <c>Authorization</c> header, or null when there is none.</summary>
+    public static string? ReadBearer(HttpRequest request)
+    {
+        var header = request.Headers.Authorization;
+        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        return value["Bearer ".Length..].Trim();
+    }
+
+    private static string? ReadPresentedKey(HttpRequest request, out string? malformed)
+    {
+        malformed = null;
+        if (request.Headers.Authorization.Count > 0)
+        {
+            if (ReadBearer(request) is { Length: > 0 } bearer)
+            {
+                return bearer;
+            }
+            malformed = "The Authorization header must be 'Bearer <key>', given once.";
+            return null;
+        }
+        var apiKey = request.Headers[HeaderName];
+        if (apiKey.Count == 0)
+        {
+            return null;
+        }
+        if (apiKey.Count != 1 || string.IsNullOrEmpty(apiKey[0]))
+        {
+            malformed = "The X-Api-Key header must be given once, with the key.";
+            return null;
+        }
+        return apiKey[0];
+    }
+
+    private AuthenticateResult Success(ApiKeyOptions key, string kind)
+    {
+        var claims = new List<Claim> { new(HubClaims.Name, key.Name), new(HubClaims.Kind, kind) };
+        claims.AddRange(HubRoles.Implied(key.Role).Select(role => new Claim(HubClaims.Role, role)));
+        claims.AddRange(key.EffectiveTasks.Select(task => new Claim(HubClaims.Task, task)));
+        var identity = new ClaimsIdentity(claims, SchemeName, HubClaims.Name, HubClaims.Role);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+}
+
+/// <summary>The configured keys, kept as SHA-256 digests so that a lookup compares fixed-length values in constant time.</summary>
+public sealed class ApiKeyStore
+{
+    /// <summary>The caller in open mode.</summary>
+    public static ApiKeyOptions Anonymous { get; } = new() { Name = "anonymous", Role = HubRoles.Admin, Tasks = [TaskPattern.All] };
+
+    private readonly (byte[] Digest, ApiKeyOptions Key)[] _keys;
+
+    public ApiKeyStore(IOptions<AuthOptions> options) =>
+        _keys = options.Value.ApiKeys.Select(key => (Digest(key.Key), key)).ToArray();
+
+    /// <summary>The key whose value is <paramref name="presented"/>, or null. Every key is compared, match or not.</summary>
+    public ApiKeyOptions? Find(string presented)
+    {
+        var digest = Digest(presented);
+        ApiKeyOptions? found = null;
+        foreach (var (candidate, key) in _keys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(candidate, digest))
+            {
+                found = key;
+            }
+        }
+        return found;
+    }
+
+    private static byte[] Digest(string value) => SHA256.HashData(Encoding.UTF8.GetBytes(value));
+}

@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace PushHub.Security;
+
+/// <summary>Wires the security layer: <c>services.AddPushHubSecurity()</c>, <c>app.UsePushHubSecurity()</c>, <c>app.MapTokens()</c>.</summary>
+public static class SecurityExtensions
+{
+    /// <summary>The scheme endpoints authenticate with: it forwards to the API key or the subscribe-token handler.</summary>
+    public const string Scheme = "PushHub";
+
+    /// <summary>Authentication (API keys and subscribe tokens), role policies, <see cref="TaskAccess"/>, rate limits, CORS, the open-mode check.</summary>
+    public static IServiceCollection AddPushHubSecurity(this IServiceCollection services)
+    {
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        services.AddValidatedOptions<RateLimitingOptions>(RateLimitingOptions.Section);
+        services.AddValidatedOptions<HubCorsOptions>(HubCorsOptions.Section);
+
+        services.AddSingleton<AuthMode>();
+        services.AddSingleton<TaskAccess>();
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<TokenSigningKey>();
+        services.AddSingleton<SubscribeTokens>();
+        services.AddSingleton<IConfigureOptions<JwtBearerOptions>, SubscribeTokenBearerSetup>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuthorizationProblemHandler>();
+        services.AddHostedService<OpenModeGuard>();
+        services.AddSingleton<Serilog.Core.ILogEventEnricher, SecretRedactingEnricher>();
+
+        services.AddAuthentication(Scheme)
+            .AddPolicyScheme(Scheme, "API key or subscribe token", options => options.ForwardDefaultSelector = SelectScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddJwtBearer();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(HubPolicies.Subscriber, policy => policy.RequireRole(HubRoles.Subscriber))
+            .AddPolicy(HubPolicies.Publisher, policy => policy.RequireRole(HubRoles.Publisher))
+            .AddPolicy(HubPolicies.Admin, policy => policy.RequireRole(HubRoles.Admin));
+
+        services.AddRateLimiter(_ => { }).AddSingleton<PublishRateLimitPolicy>();
+        services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>()
+            .Configure<PublishRateLimitPolicy>((options, policy) => options.AddPolicy(PublishRateLimitPolicy.Name, policy));
+
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IOptions<HubCorsOptions>>((options, hub) =>
+            options.AddDefaultPolicy(policy => policy
+                .WithOrigins([.. hub.Value.AllowedOrigins])
+                .AllowAnyHeader()
+                .AllowAnyMethod()
+                .WithExposedHeaders("Retry-After")));
+        return services;
+    }
+
+    /// <summary>CORS, authentication, authorization and rate limiting, in that order.</summary>
+    public static IApplicationBuilder UsePushHubSecurity(this IApplicationBuilder app) =>
+        app.UseCors().UseAuthentication().UseAuthorization().UseRateLimiter();
+
+    /// <summary>A subscribe token (<c>?access_token=</c>, or a JWT-shaped bearer value) goes to JwtBearer, anything else to API keys.</summary>
+    private static string SelectScheme(HttpContext context) =>
+        context.Request.Query.ContainsKey(SubscribeTokens.QueryName)
+        || (ApiKeyAuthenticationHandler.ReadBearer(context.Request) is { } bearer && ApiKeyAuthenticationHandler.LooksLikeJwt(bearer))
+            ? JwtBearerDefaults.AuthenticationScheme
+            : ApiKeyAuthenticationHandler.SchemeName;
+}

@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using PushHub.Tests.Infrastructure;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace PushHub.Tests.Security;
+
+public sealed class LogSecretsTests
+{
+    /// <summary>Every log event as text: the rendered message, each property and the exception.</summary>
+    private sealed class CapturingSink : ILogEventSink
+    {
+        public ConcurrentQueue<string> Lines { get; } = new();
+
+        public void Emit(LogEvent logEvent) => Lines.Enqueue(
+            logEvent.RenderMessage() + " | " + string.Join(" | ", logEvent.Properties.Select(p => $"{p.Key}={p.Value}")) + " | " + logEvent.Exception);
+    }
+
+    [Fact]
+    public async Task No_key_or_token_reaches_any_log_line()
+    {
+        var sink = new CapturingSink();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var hub = SecuredHub.Create(new Dictionary<string, string?>
+        {
+            // Everything, down to the framework's own verbose logging.
+            ["Serilog:MinimumLevel:Default"] = "Verbose",
+            ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Verbose",
+            ["Serilog:MinimumLevel:Override:Microsoft"] = "Verbose",
+            ["Auth:TokenSigningKey"] = "signing-secret-0123456789-abcdefghijklmnop",
+        }, time);
+        using var factory = hub.WithWebHostBuilder(builder => builder.ConfigureServices(services => services.AddSingleton<ILogEventSink>(sink)));
+
+        var token = await IssueAsync(factory, SecuredHub.PublisherKey, """["build-*"]""", 3600);
+        var shortToken = await IssueAsync(factory, SecuredHub.AdminKey, """["*"]""", 1);
+        time.Advance(TimeSpan.FromSeconds(5));
+        var secrets = new[] { SecuredHub.AdminKey, SecuredHub.PublisherKey, SecuredHub.SubscriberKey, SecuredHub.ReaderAllKey,
+            "wrong-key-0123456789abcdef", "signing-secret-0123456789-abcdefghijklmnop", token, shortToken, Signature(token), Signature(shortToken) };
+
+        using var client = factory.CreateClient();
+        foreach (var key in new[] { SecuredHub.AdminKey, SecuredHub.PublisherKey, SecuredHub.SubscriberKey, "wrong-key-0123456789abcdef" })
+        {
+            using var bearer = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = HubClient.Json("""{"task_id":"build-1","type":"task.started"}""") };
+            bearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            (await client.SendAsync(bearer)).Dispose();
+            using var header = new HttpRequestMessage(HttpMethod.Get, "/events?task=build-1");
+            header.Headers.Add("X-Api-Key", key);
+            (await client.SendAsync(header)).Dispose();
+            using var garbage = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = HubClient.Json("{not json " + key) };
+            garbage.Headers.Add("X-Api-Key", key);
+            (await client.SendAsync(garbage)).Dispose();
+        }
+        foreach (var t in new[] { token, shortToken, token[..^4] + "AAAA", token + "x" })
+        {
+            (await client.GetAsync("/events?task=build-1&access_token=" + t)).Dispose();
+            (await client.GetAsync("/tasks/build-1?access_token=" + t)).Dispose();
+            (await client.GetAsync("/events?access_token=" + t + "&bogus=" + t)).Dispose();
+            using var asHeader = new HttpRequestMessage(HttpMethod.Get, "/events?task=build-1");
+            asHeader.Headers.Authorization = new AuthenticationHeaderValue("Bearer", t);
+            (await client.SendAsync(asHeader)).Dispose();
+        }
+
+        var lines = sink.Lines.ToList();
+        Assert.Contains(lines, line => line.Contains("/events", StringComparison.Ordinal));
+        foreach (var secret in secrets)
+        {
+            var leaked = lines.FirstOrDefault(line => line.Contains(secret, StringComparison.Ordinal));
+            Assert.True(leaked is null, $"a secret reached the logs: {leaked}");
+        }
+    }
+
+    private static async Task<string> IssueAsync(WebApplicationFactory<Program> factory, string key, string tasks, int ttl)
+    {
+        using var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var response = await client.PostAsync("/tokens", HubClient.Json($$"""{"tasks":{{tasks}},"ttl_seconds":{{ttl}}}"""));
+        response.EnsureSuccessStatusCode();
+        return System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["token"]!.GetValue<string>();
+    }
+
+    /// <summary>The signature part alone, in case something logs a token split up.</summary>
+    private static string Signature(string token) => token[(token.LastIndexOf('.') + 1)..];
+}
