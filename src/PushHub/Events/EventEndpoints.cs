@@ -153,13 +153,9 @@ public static class EventEndpoints
         {
             return Problems.Validation(query.Errors);
         }
-        if (tasks is not { Count: > 0 } && !access.CanReadAll(context.User))
+        if (access.AuthorizeRead(context.User, tasks, "A poll without task=") is { } forbidden)
         {
-            return AccessProblems.AllTasksForbidden("A poll without task=");
-        }
-        if (tasks is not null && access.FirstUnreadable(context.User, tasks) is { } denied)
-        {
-            return AccessProblems.TaskForbidden("read", denied);
+            return forbidden;
         }
 
         var result = await hub.PollAsync(after, new EventFilter(tasks, types), limit, TimeSpan.FromSeconds(wait), context.RequestAborted);

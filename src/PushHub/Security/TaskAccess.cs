@@ -27,6 +27,20 @@ public sealed class TaskAccess(AuthMode mode)
     public bool CanReadPattern(ClaimsPrincipal user, string pattern) =>
         user.IsInRole(HubRoles.Subscriber) && HubClaims.Tasks(user).Any(own => TaskPattern.Covers(own, pattern));
 
+    /// <summary>
+    /// The one check for a read path (poll, SSE, WebSocket, SignalR): null when <paramref name="user"/> may read
+    /// <paramref name="taskIds"/>, else the 403 problem to answer. No task filter (null or empty) means every task,
+    /// which needs the <c>*</c> pattern. Call it after authentication, e.g. <c>access.AuthorizeRead(context.User, tasks)</c>.
+    /// </summary>
+    public IResult? AuthorizeRead(ClaimsPrincipal user, IReadOnlyCollection<string>? taskIds, string what = "A subscription without task=")
+    {
+        if (taskIds is not { Count: > 0 })
+        {
+            return CanReadAll(user) ? null : AccessProblems.AllTasksForbidden(what);
+        }
+        return FirstUnreadable(user, taskIds) is { } denied ? AccessProblems.TaskForbidden("read", denied) : null;
+    }
+
     /// <summary>The first of <paramref name="taskIds"/> that <paramref name="user"/> may not read, or null when all are allowed.</summary>
     public string? FirstUnreadable(ClaimsPrincipal user, IEnumerable<string> taskIds) =>
         taskIds.FirstOrDefault(taskId => !CanRead(user, taskId));

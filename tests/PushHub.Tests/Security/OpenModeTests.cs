@@ -51,35 +51,24 @@ public sealed class OpenModeTests
     [Fact]
     public async Task Real_process_refuses_to_start_open_on_0_0_0_0()
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "PushHub.dll");
-        var data = TestPaths.NewTempDirectory();
-        try
-        {
-            var start = new System.Diagnostics.ProcessStartInfo("dotnet", [dll, "--urls", "http://0.0.0.0:0", "--Storage:Path", Path.Combine(data, "hub.db")])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = TestPaths.RepositoryRoot,
-            };
-            using var process = System.Diagnostics.Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail("the hub started open on 0.0.0.0 instead of refusing");
-            }
-            Assert.NotEqual(0, process.ExitCode);
-            Assert.Contains("Auth:AllowAnonymous", await stdout + await stderr, StringComparison.Ordinal);
-        }
-        finally
-        {
-            TestPaths.TryDelete(data);
-        }
+        using var hub = HubProcess.Start("--urls", "http://0.0.0.0:0");
+        var exitCode = await hub.WaitForExitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(exitCode is not null, "the hub started open on 0.0.0.0 instead of refusing");
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Auth:AllowAnonymous", await hub.OutputAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Real_kestrel_refuses_oversized_request_headers()
+    {
+        var port = HubProcess.FreePort();
+        using var hub = HubProcess.Start("--urls", $"http://127.0.0.1:{port}");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await HubProcess.WaitUntilLiveAsync(client);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/events?after=0");
+        request.Headers.TryAddWithoutValidation("X-Padding", new string('p', 40_000));
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
     }
 }

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using PushHub.Tests.Infrastructure;
+
+namespace PushHub.Tests.Security;
+
+/// <summary>The hub as a real process on Kestrel, for what the in-memory test server does not do (binding, header limits).</summary>
+public sealed class HubProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _stdout;
+    private readonly Task<string> _stderr;
+
+    private HubProcess(Process process, string dataDirectory)
+    {
+        _process = process;
+        DataDirectory = dataDirectory;
+        _stdout = process.StandardOutput.ReadToEndAsync();
+        _stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    public string DataDirectory { get; }
+
+    /// <summary>Starts <c>PushHub.dll</c> from the repository root with its own database and the given arguments.</summary>
+    public static HubProcess Start(params string[] arguments)
+    {
+        var data = TestPaths.NewTempDirectory();
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "PushHub.dll"), "--Storage:Path", Path.Combine(data, "hub.db"), .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = TestPaths.RepositoryRoot,
+        };
+        return new HubProcess(Process.Start(start)!, data);
+    }
+
+    /// <summary>A loopback port nobody listens on right now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Waits for the process to exit; null when it is still running after <paramref name="timeout"/>.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancellation.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Everything the process wrote, once it has exited.</summary>
+    public async Task<string> OutputAsync() => await _stdout + await _stderr;
+
+    /// <summary>Waits until <c>/health/live</c> answers through <paramref name="client"/>.</summary>
+    public static async Task WaitUntilLiveAsync(HttpClient client)
+    {
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            try
+            {
+                using var response = await client.GetAsync("/health/live");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        Assert.Fail("the hub did not come up");
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+        _process.Dispose();
+        TestPaths.TryDelete(DataDirectory);
+    }
+}
