@@ -3,6 +3,7 @@ using PushHub.Tests.Infrastructure;
 
 namespace PushHub.Tests.Observability;
 
+[Collection(ProcessWideState.Name)]
 public sealed class MetricsTests
 {
     [Fact]

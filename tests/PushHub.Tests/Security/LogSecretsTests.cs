@@ -10,14 +10,7 @@ using Serilog.Events;
 
 namespace PushHub.Tests.Security;
 
-/// <summary>
-/// Serilog's <c>AddSerilog</c> routes every host's logging through the static <c>Log.Logger</c>, which the last host
-/// to start owns; capturing one host's log needs it to be the only host running.
-/// </summary>
-[CollectionDefinition(nameof(LogCapture), DisableParallelization = true)]
-public sealed class LogCapture;
-
-[Collection(nameof(LogCapture))]
+[Collection(ProcessWideState.Name)]
 public sealed class LogSecretsTests
 {
     /// <summary>Every log event as text: the rendered message, each property and the exception.</summary>
