@@ -160,13 +160,15 @@ public sealed class WebhookDeliveryTests
         Assert.Equal(before, harness.Receiver.Count);
     }
 
-    [Fact]
-    public async Task Retry_After_on_429_is_honoured()
+    [Theory]
+    [InlineData(429)]
+    [InlineData(503)]
+    public async Task Retry_After_is_honoured(int status)
     {
         await using var harness = await WebhookHarness.StartAsync();
         harness.Receiver.Respond = (n, context) =>
         {
-            context.Response.StatusCode = n == 1 ? 429 : 200;
+            context.Response.StatusCode = n == 1 ? status : 200;
             context.Response.Headers.RetryAfter = "120";
             return Task.CompletedTask;
         };

@@ -46,4 +46,39 @@ public sealed class WebhookRestartTests
         Assert.Equal(seqs.Select(s => $"evt_{s}").ToHashSet(), redelivered);
         Assert.Equal(firstIds, redelivered);
     }
+
+    [Fact]
+    public async Task Deliveries_in_flight_when_the_hub_process_is_killed_are_delivered_by_the_next_one()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var release = new TaskCompletionSource();
+        receiver.Respond = (n, context) => n <= 5 ? release.Task.WaitAsync(context.RequestAborted) : Task.CompletedTask;
+        var data = TestPaths.NewTempDirectory();
+        try
+        {
+            var database = Path.Combine(data, "pushhub.db");
+            using (var first = await HubProcess.StartAsync(database))
+            {
+                using var created = await first.Client.PostAsync("/webhooks", HubClient.Json($$"""{"url":"{{receiver.Url}}"}"""));
+                Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+                for (var i = 0; i < 5; i++)
+                {
+                    await first.Client.PublishSeqAsync("t1", "task.heartbeat");
+                }
+                await WebhookReceiver.WaitForAsync(() => receiver.Count == 5, "five deliveries in flight");
+                first.Kill();
+            }
+
+            using var second = await HubProcess.StartAsync(database);
+            await WebhookReceiver.WaitForAsync(() => receiver.Count >= 10, "the five deliveries again from the restarted hub");
+            var ids = receiver.Received.Select(d => d.Headers["webhook-id"]).ToList();
+            Assert.Equal(ids.Take(5).Order(), ids.Skip(5).Take(5).Order());
+            Assert.Equal(["evt_1", "evt_2", "evt_3", "evt_4", "evt_5"], ids.Skip(5).Take(5).Order());
+        }
+        finally
+        {
+            release.TrySetResult();
+            TestPaths.TryDelete(data);
+        }
+    }
 }

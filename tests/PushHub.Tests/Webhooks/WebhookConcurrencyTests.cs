@@ -1,0 +1,40 @@
+using System.Net;
+using PushHub.Tests.Infrastructure;
+
+namespace PushHub.Tests.Webhooks;
+
+public sealed class WebhookConcurrencyTests
+{
+    [Fact]
+    public async Task A_hanging_endpoint_holds_only_its_own_slots_and_others_still_get_every_event()
+    {
+        await using var harness = await WebhookHarness.StartAsync(new Dictionary<string, string?> { ["Webhooks:MaxConcurrentPerEndpoint"] = "2" });
+        var release = new TaskCompletionSource();
+        harness.Receiver.Respond = (_, context) => release.Task.WaitAsync(context.RequestAborted);
+        await using var fast = await WebhookReceiver.StartAsync();
+        try
+        {
+            await harness.RegisterAsync();
+            using (var created = await harness.Client.PostAsync("/webhooks", HubClient.Json($$"""{"url":"{{fast.Url}}"}""")))
+            {
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            }
+            for (var i = 0; i < 5; i++)
+            {
+                await harness.Client.PublishSeqAsync("t1", "task.heartbeat");
+            }
+
+            await WebhookReceiver.WaitForAsync(() => fast.Count == 5, "every event at the healthy endpoint");
+            await WebhookReceiver.WaitForAsync(() => harness.Receiver.Count == 2, "two attempts at the hanging endpoint");
+            // Its limit is two in flight: the other three wait for a slot instead of piling onto it.
+            Assert.Equal(2, harness.Receiver.Count);
+
+            release.SetResult();
+            await WebhookReceiver.WaitForAsync(() => harness.Receiver.Count == 5, "the rest once it answers");
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+    }
+}
