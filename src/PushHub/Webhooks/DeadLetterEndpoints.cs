@@ -1,6 +1,7 @@
 using System.Text.Json;
 using PushHub.Http;
 using PushHub.Hub;
+using PushHub.Security;
 
 namespace PushHub.Webhooks;
 
@@ -9,7 +10,8 @@ public static class DeadLetterEndpoints
 {
     public static RouteGroupBuilder MapDeadLetters(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/dead-letters").WithTags("Webhooks");
+        var group = endpoints.MapGroup("/dead-letters").WithTags("Webhooks")
+            .RequireAuthorization(HubPolicies.Publisher).AddEndpointFilter<DeadLetterOwnerFilter>();
         group.MapGet("", ListAsync).WithName("ListDeadLetters");
         group.MapPost("/replay", ReplayAllAsync).WithName("ReplayDeadLetters");
         group.MapPost("/{id:long}/replay", ReplayOneAsync).WithName("ReplayDeadLetter");
@@ -17,7 +19,7 @@ public static class DeadLetterEndpoints
         return group;
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, WebhookStore store)
+    private static async Task<IResult> ListAsync(HttpContext context, WebhookStore store, WebhookAccess access)
     {
         var query = new QueryReader(context.Request.Query, new ValidationErrors()).AllowOnly("webhook_id", "limit");
         var webhookId = query.Single("webhook_id");
@@ -26,7 +28,15 @@ public static class DeadLetterEndpoints
         {
             return Problems.Validation(query.Errors);
         }
-        return TypedResults.Ok(new DeadLetterList(await store.ListDeadLettersAsync(webhookId, limit, context.RequestAborted)));
+        var deadLetters = await store.ListDeadLettersAsync(webhookId, limit, context.RequestAborted);
+        if (!context.User.IsInRole(HubRoles.Admin))
+        {
+            // A publisher sees the dead letters of the webhooks it may manage.
+            var manageable = (await store.ListAsync(int.MaxValue, context.RequestAborted))
+                .Where(row => access.CanManage(context.User, row.TaskId)).Select(row => row.Id).ToHashSet(StringComparer.Ordinal);
+            deadLetters = deadLetters.Where(letter => manageable.Contains(letter.WebhookId)).ToList();
+        }
+        return TypedResults.Ok(new DeadLetterList(deadLetters));
     }
 
     private static async Task<IResult> ReplayOneAsync(long id, WebhookStore store, WebhookDispatcher dispatcher)
@@ -40,7 +50,7 @@ public static class DeadLetterEndpoints
         return TypedResults.Accepted((string?)null, new WebhookEndpoints.ReplayResult(queued));
     }
 
-    private static async Task<IResult> ReplayAllAsync(HttpContext context, WebhookStore store, WebhookDispatcher dispatcher)
+    private static async Task<IResult> ReplayAllAsync(HttpContext context, WebhookStore store, WebhookDispatcher dispatcher, WebhookAccess access)
     {
         var (document, problem) = await JsonBody.ReadAsync(context);
         if (problem is not null)
@@ -77,9 +87,13 @@ public static class DeadLetterEndpoints
         {
             return Problems.Validation(errors);
         }
-        if (await store.GetAsync(webhookId!, context.RequestAborted) is null)
+        if (await store.GetAsync(webhookId!, context.RequestAborted) is not { } webhook)
         {
             return WebhookEndpoints.NotFound(webhookId!);
+        }
+        if (!access.CanManage(context.User, webhook.TaskId))
+        {
+            return WebhookAccess.Forbidden(webhook.TaskId);
         }
         var queued = await store.ReplayDeadLettersAsync(null, webhookId);
         dispatcher.Wake();

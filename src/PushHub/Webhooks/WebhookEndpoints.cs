@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using PushHub.Http;
 using PushHub.Hub;
+using PushHub.Security;
 
 namespace PushHub.Webhooks;
 
@@ -10,7 +11,9 @@ public static class WebhookEndpoints
     /// <summary>Maps <c>/webhooks</c> and <c>/dead-letters</c>.</summary>
     public static RouteGroupBuilder MapWebhooks(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/webhooks").WithTags("Webhooks");
+        // Webhooks are managed by publishers, each for its own tasks (WebhookAccess), and by admins.
+        var group = endpoints.MapGroup("/webhooks").WithTags("Webhooks")
+            .RequireAuthorization(HubPolicies.Publisher).AddEndpointFilter<WebhookOwnerFilter>();
         group.MapPost("", CreateAsync).WithName("CreateWebhook");
         group.MapGet("", ListAsync).WithName("ListWebhooks");
         group.MapGet("/{id}", GetAsync).WithName("GetWebhook");
@@ -23,7 +26,8 @@ public static class WebhookEndpoints
         return group;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, WebhookStore store, WebhookDispatcher dispatcher, IOptions<WebhookOptions> options)
+    private static async Task<IResult> CreateAsync(HttpContext context, WebhookStore store, WebhookDispatcher dispatcher, IOptions<WebhookOptions> options,
+        WebhookAccess access)
     {
         var (document, problem) = await JsonBody.ReadAsync(context);
         if (problem is not null)
@@ -36,6 +40,10 @@ public static class WebhookEndpoints
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
+        }
+        if (!access.CanManage(context.User, request.TaskId))
+        {
+            return WebhookAccess.Forbidden(request.TaskId);
         }
         var row = await store.CreateAsync(new WebhookRow
         {
@@ -51,7 +59,7 @@ public static class WebhookEndpoints
         return TypedResults.Created($"/webhooks/{row.Id}", row.ToWebhookWithSecret());
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, WebhookStore store)
+    private static async Task<IResult> ListAsync(HttpContext context, WebhookStore store, WebhookAccess access)
     {
         var query = new QueryReader(context.Request.Query, new ValidationErrors()).AllowOnly("limit");
         var limit = query.Int("limit", 1, 1000) ?? 100;
@@ -60,14 +68,14 @@ public static class WebhookEndpoints
             return Problems.Validation(query.Errors);
         }
         var rows = await store.ListAsync(limit, context.RequestAborted);
-        return TypedResults.Ok(new WebhookList(rows.Select(row => row.ToWebhook()).ToList()));
+        return TypedResults.Ok(new WebhookList(rows.Where(row => access.CanManage(context.User, row.TaskId)).Select(row => row.ToWebhook()).ToList()));
     }
 
     private static async Task<IResult> GetAsync(string id, HttpContext context, WebhookStore store) =>
         await store.GetAsync(id, context.RequestAborted) is { } row ? TypedResults.Ok(row.ToWebhook()) : NotFound(id);
 
     private static async Task<IResult> PatchAsync(string id, HttpContext context, WebhookStore store, WebhookSender sender,
-        WebhookDispatcher dispatcher, IOptions<WebhookOptions> options)
+        WebhookDispatcher dispatcher, IOptions<WebhookOptions> options, WebhookAccess access)
     {
         var (document, problem) = await JsonBody.ReadAsync(context);
         if (problem is not null)
@@ -80,6 +88,10 @@ public static class WebhookEndpoints
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
+        }
+        if (request.HasTaskId && !access.CanManage(context.User, request.TaskId))
+        {
+            return WebhookAccess.Forbidden(request.TaskId);
         }
         var row = await store.UpdateAsync(id, (row, _) =>
         {

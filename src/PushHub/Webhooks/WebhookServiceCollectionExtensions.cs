@@ -14,6 +14,7 @@ public static class WebhookServiceCollectionExtensions
         services.AddSingleton<WebhookOutbox>();
         services.AddSingleton<IAppendParticipant>(sp => sp.GetRequiredService<WebhookOutbox>());
         services.AddSingleton<WebhookStore>();
+        services.AddSingleton<WebhookAccess>();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
