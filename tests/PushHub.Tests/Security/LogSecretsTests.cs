@@ -75,6 +75,41 @@ public sealed class LogSecretsTests
         }
     }
 
+    [Fact]
+    public async Task No_webhook_secret_reaches_any_log_line()
+    {
+        var sink = new CapturingSink();
+        await using var receiver = await PushHub.Tests.Webhooks.WebhookReceiver.StartAsync();
+        using var hub = SecuredHub.Create(new Dictionary<string, string?>
+        {
+            ["Serilog:MinimumLevel:Default"] = "Verbose",
+            ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Verbose",
+            ["Serilog:MinimumLevel:Override:Microsoft"] = "Verbose",
+            ["Serilog:MinimumLevel:Override:System"] = "Verbose",
+            ["Webhooks:AllowPrivateNetworks"] = "true",
+        });
+        using var factory = hub.WithWebHostBuilder(builder => builder.ConfigureServices(services => services.AddSingleton<ILogEventSink>(sink)));
+        using var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SecuredHub.AdminKey);
+
+        const string chosen = "whsec_c2VjcmV0LWNob3Nlbi1ieS10aGUtdXNlci0wMTIzNDU2Nzg5YWI=";
+        using var created = await client.PostAsync("/webhooks", HubClient.Json($$"""{"url":"{{receiver.Url}}","secret":"{{chosen}}"}"""));
+        var id = System.Text.Json.Nodes.JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        using var rotated = await client.PostAsync($"/webhooks/{id}/rotate-secret", null);
+        var generated = System.Text.Json.Nodes.JsonNode.Parse(await rotated.Content.ReadAsStringAsync())!["secret"]!.GetValue<string>();
+        (await client.PostAsync("/webhooks", HubClient.Json($$"""{"url":"{{receiver.Url}}","secret":"{{chosen}}","bogus":1}"""))).Dispose();
+        (await client.PostAsync("/events", HubClient.Json("""{"task_id":"build-1","type":"task.started"}"""))).Dispose();
+        await PushHub.Tests.Webhooks.WebhookReceiver.WaitForAsync(() => receiver.Count >= 1, "a signed delivery");
+
+        var lines = sink.Lines.ToList();
+        Assert.Contains(lines, line => line.Contains("/webhooks", StringComparison.Ordinal));
+        foreach (var secret in new[] { chosen, chosen["whsec_".Length..], generated, generated["whsec_".Length..], receiver.Received[0].Headers["webhook-signature"] })
+        {
+            var leaked = lines.FirstOrDefault(line => line.Contains(secret, StringComparison.Ordinal));
+            Assert.True(leaked is null, $"a webhook secret or signature reached the logs: {leaked}");
+        }
+    }
+
     private static async Task<string> IssueAsync(WebApplicationFactory<Program> factory, string key, string tasks, int ttl)
     {
         using var client = factory.CreateClient();
