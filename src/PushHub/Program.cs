@@ -1,6 +1,7 @@
 using PushHub;
 using PushHub.Events;
 using PushHub.Observability;
+using PushHub.Sse;
 using PushHub.Tasks;
 using Serilog;
 
@@ -33,6 +34,7 @@ app.UseDefaultFiles();
 app.UseStaticFiles();
 
 app.MapEvents();
+app.MapSse();
 app.MapTasks();
 app.MapHealth();
 

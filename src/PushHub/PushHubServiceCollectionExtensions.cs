@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using PushHub.Http;
 using PushHub.Hub;
 using PushHub.Observability;
+using PushHub.Sse;
 using PushHub.Storage;
 using PushHub.Tasks;
 
@@ -29,6 +30,8 @@ public static class PushHubServiceCollectionExtensions
         services.AddSingleton<IPollingStore>(sp => sp.GetRequiredService<PollingStore>());
         services.AddSingleton<EventValidator>();
         services.AddSingleton<EventHub>();
+        services.AddSingleton<ConnectionStats>();
+        services.AddSse();
         services.AddHostedService<RetentionService>();
         services.AddSingleton<StuckTaskMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<StuckTaskMonitor>());
