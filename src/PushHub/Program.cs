@@ -3,6 +3,7 @@ using PushHub.Events;
 using PushHub.Observability;
 using PushHub.Sse;
 using PushHub.Tasks;
+using PushHub.WebSockets;
 using Serilog;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -35,6 +36,7 @@ app.UseStaticFiles();
 
 app.MapEvents();
 app.MapSse();
+app.MapWebSockets();
 app.MapTasks();
 app.MapHealth();
 

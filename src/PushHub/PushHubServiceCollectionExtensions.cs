@@ -8,6 +8,7 @@ using PushHub.Observability;
 using PushHub.Sse;
 using PushHub.Storage;
 using PushHub.Tasks;
+using PushHub.WebSockets;
 
 namespace PushHub;
 
@@ -32,6 +33,7 @@ public static class PushHubServiceCollectionExtensions
         services.AddSingleton<EventHub>();
         services.AddSingleton<ConnectionStats>();
         services.AddSse();
+        services.AddPushWebSockets();
         services.AddHostedService<RetentionService>();
         services.AddSingleton<StuckTaskMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<StuckTaskMonitor>());

@@ -5,31 +5,15 @@ using PushHub.Tests.Infrastructure;
 
 namespace PushHub.Tests.Sse;
 
-public sealed class SseTests : IDisposable
+public sealed class SseTests() : LiveHubTest(new Dictionary<string, string?> { ["Sse:KeepAliveSeconds"] = "1" })
 {
-    private readonly LiveHub _hub = new(new Dictionary<string, string?>
-    {
-        ["Sse:KeepAliveSeconds"] = "1",
-        ["Retention:MaxEvents"] = "5",
-        ["Retention:Interval"] = "1.00:00:00",
-    });
-    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));
-
-    public void Dispose()
-    {
-        _timeout.Dispose();
-        _hub.Dispose();
-    }
-
-    private HttpClient Client => _hub.Client;
-
     [Fact]
     public async Task Stream_has_the_contract_headers_a_retry_hint_first_and_one_frame_per_event()
     {
         var first = await Client.PublishSeqAsync("build-1", "task.started");
         var second = await Client.PublishSeqAsync("build-1", "task.progress", new { percent = 50 });
 
-        await using var sse = await SseClient.OpenAsync(Client, "?task=build-1&after=0", cancellationToken: _timeout.Token);
+        await using var sse = await SseClient.OpenAsync(Client, "?task=build-1&after=0", cancellationToken: Timeout.Token);
         var items = new[] { (await sse.NextAsync())!.Value, (await sse.NextAsync())!.Value };
 
         Assert.Equal("text/event-stream", sse.Response.Content.Headers.ContentType?.MediaType);
@@ -54,7 +38,7 @@ public sealed class SseTests : IDisposable
             await Client.PublishSeqAsync("c", "task.progress", new { percent = i });
         }
 
-        await using var sse = await SseClient.OpenAsync(Client, "?task=a&task=b&type=task.progress&after=0", lastEventId: 1, _timeout.Token);
+        await using var sse = await SseClient.OpenAsync(Client, "?task=a&task=b&type=task.progress&after=0", lastEventId: 1, Timeout.Token);
         var item = (await sse.NextAsync())!.Value;
         var last = await Client.PublishSeqAsync("a", "task.progress", new { percent = 99 });
         var items = new List<long> { long.Parse(item.EventId!) };
@@ -71,7 +55,7 @@ public sealed class SseTests : IDisposable
     public async Task Without_a_start_the_stream_is_live_only_and_keepalive_comments_arrive()
     {
         await Client.PublishSeqAsync("a", "task.started");
-        await using var sse = await SseClient.OpenAsync(Client, "?task=a", cancellationToken: _timeout.Token);
+        await using var sse = await SseClient.OpenAsync(Client, "?task=a", cancellationToken: Timeout.Token);
         await sse.ReadUntilRawContainsAsync("\n: keepalive\n\n");
         var live = await Client.PublishSeqAsync("a", "task.progress", new { percent = 1 });
 
@@ -86,9 +70,9 @@ public sealed class SseTests : IDisposable
         {
             await Client.PublishSeqAsync("a", "task.heartbeat");
         }
-        await _hub.SweepAsync();
+        await Hub.SweepAsync();
 
-        await using var sse = await SseClient.OpenAsync(Client, "?after=2", cancellationToken: _timeout.Token);
+        await using var sse = await SseClient.OpenAsync(Client, "?after=2", cancellationToken: Timeout.Token);
         var reset = (await sse.NextAsync())!.Value;
         Assert.Equal("reset", reset.EventType);
         Assert.Equal("""{"first_seq":6}""", reset.Data);
@@ -128,10 +112,10 @@ public sealed class SseTests : IDisposable
     [Fact]
     public async Task Open_streams_are_counted_per_transport()
     {
-        await using (var sse = await SseClient.OpenAsync(Client, "?task=a", cancellationToken: _timeout.Token))
+        await using (var sse = await SseClient.OpenAsync(Client, "?task=a", cancellationToken: Timeout.Token))
         {
-            await LiveHub.EventuallyAsync(() => _hub.Connections.Count(Transport.Sse) == 1, _timeout.Token);
+            await LiveHub.EventuallyAsync(() => Hub.Connections.Count(Transport.Sse) == 1, Timeout.Token);
         }
-        await LiveHub.EventuallyAsync(() => _hub.Connections.Count(Transport.Sse) == 0, _timeout.Token);
+        await LiveHub.EventuallyAsync(() => Hub.Connections.Count(Transport.Sse) == 0, Timeout.Token);
     }
 }
