@@ -80,6 +80,7 @@ public sealed class SseClient : IAsyncDisposable
         }
     }
 
+    /// <remarks>May run while another task is reading: the read then ends with an error, and the parser is left to the GC.</remarks>
     public async ValueTask DisposeAsync()
     {
         _response.Dispose();
@@ -91,7 +92,7 @@ public sealed class SseClient : IAsyncDisposable
             }
             await _items.DisposeAsync();
         }
-        catch (Exception exception) when (exception is IOException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception exception) when (exception is IOException or OperationCanceledException or ObjectDisposedException or NotSupportedException)
         {
         }
     }
