@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace PushHub.Tests.Infrastructure;
 
@@ -20,7 +21,16 @@ public static class SeqStreams
     {
         ["sse"] = OpenSseAsync,
         ["ws"] = OpenWebSocketAsync,
+        ["signalr-json"] = (hub, taskId, after, token) => OpenSignalRAsync(hub, taskId, after, messagePack: false, token),
+        ["signalr-msgpack"] = (hub, taskId, after, token) => OpenSignalRAsync(hub, taskId, after, messagePack: true, token),
     };
+
+    public static async Task<ISeqStream> OpenSignalRAsync(LiveHub hub, string taskId, long after, bool messagePack, CancellationToken cancellationToken)
+    {
+        var client = await SignalRClient.ConnectAsync(hub.BaseAddress, messagePack, cancellationToken);
+        await client.Connection.InvokeAsync("Subscribe", taskId, (long?)after, cancellationToken);
+        return new SignalRSeqStream(client);
+    }
 
     public static async Task<ISeqStream> OpenSseAsync(LiveHub hub, string taskId, long after, CancellationToken cancellationToken) =>
         new SseSeqStream(await SseClient.OpenAsync(hub.Client, $"?task={taskId}", lastEventId: after, cancellationToken));
@@ -45,6 +55,13 @@ public static class SeqStreams
                 return null;
             }
         }
+
+        public ValueTask DisposeAsync() => client.DisposeAsync();
+    }
+
+    private sealed class SignalRSeqStream(SignalRClient client) : ISeqStream
+    {
+        public async Task<long?> NextSeqAsync() => await client.NextAsync() is { } call ? SignalRClient.SeqOf(call) : null;
 
         public ValueTask DisposeAsync() => client.DisposeAsync();
     }
