@@ -126,17 +126,6 @@ public sealed class ResumeDrillTests() : LiveHubTest(new Dictionary<string, stri
         Assert.Equal(published, resumed);
     }
 
-    private async Task<List<long>> PublishBatchAsync(string taskId, int count, int dataBytes)
-    {
-        var padding = new string('x', dataBytes);
-        var body = new JsonArray();
-        for (var i = 0; i < count; i++)
-        {
-            body.Add(new JsonObject { ["task_id"] = taskId, ["type"] = "task.heartbeat", ["data"] = new JsonObject { ["pad"] = padding } });
-        }
-        using var response = await Client.PostAsync("/events", HubClient.Json(body.ToJsonString()), Timeout.Token);
-        var text = await response.Content.ReadAsStringAsync(Timeout.Token);
-        Assert.True(response.IsSuccessStatusCode, text);
-        return JsonNode.Parse(text)!["events"]!.AsArray().Select(e => e!["seq"]!.GetValue<long>()).ToList();
-    }
+    private Task<List<long>> PublishBatchAsync(string taskId, int count, int dataBytes) =>
+        Client.PublishBatchAsync(taskId, count, "task.heartbeat", new JsonObject { ["pad"] = new string('x', dataBytes) }, Timeout.Token);
 }
