@@ -7,7 +7,8 @@ public sealed class PushWebSocketOptions
 {
     public const string Section = "WebSockets";
 
-    /// <summary>Seconds between WebSocket ping frames, which keep proxies from closing an idle connection.</summary>
+    /// <summary>Seconds between WebSocket ping frames, which keep proxies from closing an idle connection; a client
+    /// that does not answer one within as long again is dropped.</summary>
     [Range(1, 3600, ErrorMessage = "WebSockets:KeepAliveSeconds must be from 1 to 3600.")]
     public int KeepAliveSeconds { get; set; } = 15;
 

@@ -30,7 +30,10 @@ public sealed class WebSocketServer(EventHub hub, ConnectionStats stats, IOption
         using var lease = stats.Open(Transport.WebSocket);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
+            // With a timeout the keep-alive is a ping the client must answer (not an unsolicited pong), so a peer
+            // that vanished without closing is detected and its subscriptions freed.
             KeepAliveInterval = TimeSpan.FromSeconds(_options.KeepAliveSeconds),
+            KeepAliveTimeout = TimeSpan.FromSeconds(_options.KeepAliveSeconds),
         });
         var connection = new WebSocketConnection(socket, hub, _options, logger, context.TraceIdentifier);
         await connection.RunAsync(request, context.RequestAborted);
