@@ -12,6 +12,11 @@ namespace PushHub.Sse;
 /// written as is, flushed once per batch of ready events, with a <c>retry:</c> hint first and a
 /// <c>: keepalive</c> comment every <see cref="SseOptions.KeepAliveSeconds"/>.
 /// </summary>
+/// <remarks>
+/// Not <c>TypedResults.ServerSentEvents</c>: <c>SseFormatter</c> formats each item per subscriber and has no
+/// comments, while here the frame is built once per event (at commit) and shared by every stream; the tests
+/// check the output with <c>System.Net.ServerSentEvents.SseParser</c> instead.
+/// </remarks>
 public sealed partial class SseManager(EventHub hub, ConnectionStats stats, IOptions<SseOptions> options, TimeProvider time, ILogger<SseManager> logger)
 {
     private static readonly byte[] s_keepAlive = ": keepalive\n\n"u8.ToArray();
