@@ -4,6 +4,8 @@ using PushHub.Observability;
 using PushHub.Security;
 using PushHub.Tasks;
 using PushHub.Webhooks;
+using PushHub.Sse;
+using PushHub.WebSockets;
 using Serilog;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -37,6 +39,8 @@ app.UseStaticFiles();
 app.UsePushHubSecurity();
 
 app.MapEvents();
+app.MapSse();
+app.MapWebSockets();
 app.MapTasks();
 app.MapHealth();
 app.MapMetrics();

@@ -6,8 +6,10 @@ using PushHub.Http;
 using PushHub.Hub;
 using PushHub.Observability;
 using PushHub.Security;
+using PushHub.Sse;
 using PushHub.Storage;
 using PushHub.Tasks;
+using PushHub.WebSockets;
 
 namespace PushHub;
 
@@ -30,6 +32,9 @@ public static class PushHubServiceCollectionExtensions
         services.AddSingleton<IPollingStore>(sp => sp.GetRequiredService<PollingStore>());
         services.AddSingleton<EventValidator>();
         services.AddSingleton<EventHub>();
+        services.AddSingleton<ConnectionStats>();
+        services.AddSse();
+        services.AddPushWebSockets();
         services.AddHostedService<RetentionService>();
         services.AddSingleton<StuckTaskMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<StuckTaskMonitor>());

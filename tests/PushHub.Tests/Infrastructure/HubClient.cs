@@ -34,6 +34,20 @@ public static class HubClient
         return JsonNode.Parse(text)!["seq"]!.GetValue<long>();
     }
 
+    /// <summary>Publishes <paramref name="count"/> events of one task in one batch and answers their seqs.</summary>
+    public static async Task<List<long>> PublishBatchAsync(this HttpClient client, string taskId, int count, string type, JsonObject data, CancellationToken cancellationToken = default)
+    {
+        var body = new JsonArray();
+        for (var i = 0; i < count; i++)
+        {
+            body.Add(new JsonObject { ["task_id"] = taskId, ["type"] = type, ["data"] = data.DeepClone() });
+        }
+        using var response = await client.PostAsync("/events", Json(body.ToJsonString()), cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"expected 202, got {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!["events"]!.AsArray().Select(e => e!["seq"]!.GetValue<long>()).ToList();
+    }
+
     public static async Task<PollPage> PollAsync(this HttpClient client, string query)
     {
         using var response = await client.GetAsync("/events?" + query);

@@ -1,0 +1,29 @@
+using PushHub.Http;
+
+namespace PushHub.Sse;
+
+/// <summary><c>GET /events/sse</c>: events as a Server-Sent Events stream.</summary>
+public static class SseEndpoints
+{
+    /// <summary>Maps the SSE endpoint.</summary>
+    public static RouteHandlerBuilder MapSse(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGet("/events/sse", StreamAsync).WithTags("Events").WithName("StreamEventsSse");
+
+    /// <summary>Registers <see cref="SseManager"/> and its options.</summary>
+    public static IServiceCollection AddSse(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<SseOptions>(SseOptions.Section);
+        services.AddSingleton<SseManager>();
+        return services;
+    }
+
+    private static async Task<IResult> StreamAsync(HttpContext context, SseManager sse)
+    {
+        if (SubscribeRequest.Read(context.Request, out var errors) is not { } request)
+        {
+            return Problems.Validation(errors);
+        }
+        await sse.StreamAsync(context, request.Filter, request.After);
+        return Results.Empty;
+    }
+}

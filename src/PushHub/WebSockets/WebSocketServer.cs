@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Options;
+using PushHub.Http;
+using PushHub.Hub;
+
+namespace PushHub.WebSockets;
+
+/// <summary>
+/// <c>GET /events/ws</c>: events as WebSocket text frames (the event JSON), with the <c>op</c> control protocol
+/// of the contract. SignalR's hub lives beside it at <c>/hubs/events</c>.
+/// </summary>
+public sealed class WebSocketServer(EventHub hub, ConnectionStats stats, IOptions<PushWebSocketOptions> options, ILogger<WebSocketServer> logger)
+{
+    private readonly PushWebSocketOptions _options = options.Value;
+
+    /// <summary>Accepts one WebSocket request and serves it until it ends; anything else gets a 400 problem.</summary>
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (SubscribeRequest.Read(context.Request, out var errors) is not { } request)
+        {
+            await Problems.Validation(errors).ExecuteAsync(context);
+            return;
+        }
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await Problems.Status(StatusCodes.Status400BadRequest, "WebSocket upgrade required",
+                "Connect with a WebSocket client (Upgrade: websocket); for a plain HTTP stream use GET /events/sse.").ExecuteAsync(context);
+            return;
+        }
+
+        using var lease = stats.Open(Transport.WebSocket);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            // With a timeout the keep-alive is a ping the client must answer (not an unsolicited pong), so a peer
+            // that vanished without closing is detected and its subscriptions freed.
+            KeepAliveInterval = TimeSpan.FromSeconds(_options.KeepAliveSeconds),
+            KeepAliveTimeout = TimeSpan.FromSeconds(_options.KeepAliveSeconds),
+        });
+        var connection = new WebSocketConnection(socket, hub, _options, logger, context.TraceIdentifier);
+        await connection.RunAsync(request, context.RequestAborted);
+    }
+}

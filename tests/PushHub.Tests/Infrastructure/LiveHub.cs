@@ -1,0 +1,51 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using PushHub.Hub;
+using PushHub.Storage;
+
+namespace PushHub.Tests.Infrastructure;
+
+/// <summary>The hub on real Kestrel at 127.0.0.1 on a free port: for streams, WebSockets and disconnects.</summary>
+public sealed class LiveHub : IDisposable
+{
+    public LiveHub(IDictionary<string, string?>? settings = null)
+    {
+        Factory = new HubFactory(settings);
+        Factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        Factory.StartServer();
+        var address = Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address);
+        Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public HubFactory Factory { get; }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>A client of the live server; streams are read with <c>HttpCompletionOption.ResponseHeadersRead</c>.</summary>
+    public HttpClient Client { get; }
+
+    public ConnectionStats Connections => Factory.Services.GetRequiredService<ConnectionStats>();
+
+    /// <summary>Runs one retention sweep now.</summary>
+    public Task<long> SweepAsync() =>
+        Factory.Services.GetServices<IHostedService>().OfType<RetentionService>().Single().SweepAsync();
+
+    /// <summary>Waits (bounded by <paramref name="cancellationToken"/>) until <paramref name="condition"/> holds.</summary>
+    public static async Task EventuallyAsync(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        while (!condition())
+        {
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        Factory.Dispose();
+    }
+}
