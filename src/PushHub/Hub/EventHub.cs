@@ -8,23 +8,44 @@ namespace PushHub.Hub;
 /// hands committed events to the feed in seq order; reading is a poll, a long-poll woken by the feed, or a
 /// <see cref="Subscription"/> that replays the backlog and then follows the feed.
 /// </summary>
-public sealed class EventHub(IPollingStore store, IEventFeed feed, IOptions<HubOptions> options, TimeProvider time)
+public sealed partial class EventHub
 {
-    private readonly int _queueCapacity = options.Value.SubscriberQueueCapacity;
+    private readonly IPollingStore _store;
+    private readonly IEventFeed _feed;
+    private readonly TimeProvider _time;
+    private readonly int _queueCapacity;
 
-    public IPollingStore Store => store;
+    public EventHub(IPollingStore store, IEventFeed feed, IOptions<HubOptions> options, TimeProvider time,
+        IOptions<StorageOptions> storage, IOptions<LimitsOptions> limits, ILogger<EventHub> logger)
+    {
+        _store = store;
+        _feed = feed;
+        _time = time;
+        _queueCapacity = options.Value.SubscriberQueueCapacity;
+        var largestCommit = storage.Value.MaxBatchEvents + limits.Value.MaxBatchEvents;
+        if (_queueCapacity < largestCommit)
+        {
+            LogQueueSmallerThanCommit(logger, _queueCapacity, largestCommit);
+        }
+    }
 
-    public IEventFeed Feed => feed;
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Hub:SubscriberQueueCapacity ({Capacity}) is below the largest group commit ({Largest} events: " +
+        "Storage:MaxBatchEvents + Limits:MaxBatchEvents); a large commit will disconnect subscribers that are keeping up")]
+    private static partial void LogQueueSmallerThanCommit(ILogger logger, int capacity, int largest);
+
+    public IPollingStore Store => _store;
+
+    public IEventFeed Feed => _feed;
 
     /// <summary>Stores validated events atomically; completes once they are durably committed.</summary>
     public Task<IReadOnlyList<AppendOutcome>> PublishAsync(IReadOnlyList<EventInput> events, CancellationToken cancellationToken = default) =>
-        store.AppendAsync(events, cancellationToken);
+        _store.AppendAsync(events, cancellationToken);
 
     /// <summary>
     /// Opens a subscription: events matching <paramref name="filter"/> after <paramref name="after"/>, or only
     /// those committed from now on when <paramref name="after"/> is null. Dispose it to leave.
     /// </summary>
-    public Subscription Subscribe(EventFilter filter, long? after) => new(store, feed, filter, after, _queueCapacity);
+    public Subscription Subscribe(EventFilter filter, long? after) => new(_store, _feed, filter, after, _queueCapacity);
 
     /// <summary>
     /// Answers the events after <paramref name="after"/> matching <paramref name="filter"/>. With a
@@ -39,7 +60,7 @@ public sealed class EventHub(IPollingStore store, IEventFeed feed, IOptions<HubO
         }
 
         var waiter = new FeedWaiter();
-        using (feed.Listen(filter, waiter))
+        using (_feed.Listen(filter, waiter))
         {
             // An event committed between the first query and joining the feed would wake no one: look again.
             result = await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
@@ -49,7 +70,7 @@ public sealed class EventHub(IPollingStore store, IEventFeed feed, IOptions<HubO
             }
             try
             {
-                await waiter.Task.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
+                await waiter.Task.WaitAsync(wait, _time, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -63,9 +84,9 @@ public sealed class EventHub(IPollingStore store, IEventFeed feed, IOptions<HubO
     {
         // Read the bounds first: everything up to head is committed, so an empty filtered answer can still
         // advance the caller's cursor to head without skipping an event it should have seen.
-        var head = store.HeadSeq;
-        var truncated = after < store.FirstSeq - 1;
-        var events = await store.ReadAsync(new EventQuery(after, limit, filter.Tasks, filter.Types, UpTo: head), cancellationToken).ConfigureAwait(false);
+        var head = _store.HeadSeq;
+        var truncated = after < _store.FirstSeq - 1;
+        var events = await _store.ReadAsync(new EventQuery(after, limit, filter.Tasks, filter.Types, UpTo: head), cancellationToken).ConfigureAwait(false);
         var lastSeq = events.Count == limit ? events[^1].Seq : Math.Max(after, head);
         return new PollResult(events, lastSeq, truncated);
     }

@@ -20,7 +20,7 @@ public sealed class StorageOptions
 
     /// <summary>The most events one group commit may hold.</summary>
     [Range(1, 100_000, ErrorMessage = "Storage:MaxBatchEvents must be from 1 to 100000.")]
-    public int MaxBatchEvents { get; set; } = 5000;
+    public int MaxBatchEvents { get; set; } = 2000;
 }
 
 public enum SynchronousMode
