@@ -44,6 +44,7 @@ app.MapWebSockets();
 app.MapTasks();
 app.MapHealth();
 app.MapMetrics();
+app.MapStats();
 app.MapOpenApi();
 app.MapWebhooks();
 app.MapTokens();

@@ -8,6 +8,7 @@ public static class ObservabilityExtensions
     public static IServiceCollection AddPushHubMetrics(this IServiceCollection services)
     {
         services.AddSingleton<PushHubMetrics>();
+        services.AddSingleton<PublishRate>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(PushHubMetrics.MeterName)
             .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections")

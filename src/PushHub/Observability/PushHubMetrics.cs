@@ -15,14 +15,20 @@ public sealed class PushHubMetrics
     private readonly Histogram<double> _publishDuration;
     private readonly Histogram<long> _storeBatchSize;
 
-    public PushHubMetrics(IMeterFactory meterFactory, IEventFeed feed)
+    private readonly PublishRate _rate;
+
+    public PushHubMetrics(IMeterFactory meterFactory, IEventFeed feed, PublishRate rate, ConnectionStats connections)
     {
+        _rate = rate;
         Meter = meterFactory.Create(MeterName);
         _eventsPublished = Meter.CreateCounter<long>("pushhub.events.published", "{event}", "Events durably stored");
         _publishDuration = Meter.CreateHistogram<double>("pushhub.publish.duration", "ms", "Time from a publish request's arrival to its commit");
         _storeBatchSize = Meter.CreateHistogram<long>("pushhub.store.batch.size", "{event}", "Events per group commit");
         Meter.CreateObservableGauge("pushhub.subscribers", () => feed.GetStats().Total, "{subscriber}", "Live listeners on the event feed (subscriptions and parked long-polls)");
         Meter.CreateObservableGauge("pushhub.head.seq", () => feed.Head, "{seq}", "The highest committed seq");
+        Meter.CreateObservableGauge("pushhub.connections", () => connections.Snapshot()
+            .Select(pair => new Measurement<long>(pair.Value, new KeyValuePair<string, object?>("transport", pair.Key.ToString().ToLowerInvariant()))),
+            "{connection}", "Open connections per transport");
     }
 
     /// <summary>The meter, for features that add their own instruments.</summary>
@@ -34,5 +40,9 @@ public sealed class PushHubMetrics
         _publishDuration.Record(duration.TotalMilliseconds);
     }
 
-    public void Committed(int events) => _storeBatchSize.Record(events);
+    public void Committed(int events)
+    {
+        _storeBatchSize.Record(events);
+        _rate.Add(events);
+    }
 }

@@ -1,0 +1,71 @@
+using System.Text.Json.Nodes;
+using PushHub.Tests.Infrastructure;
+using PushHub.Tests.Security;
+
+namespace PushHub.Tests.Observability;
+
+public sealed class StatsTests
+{
+    [Fact]
+    public async Task Stats_show_sequence_bounds_connections_subscribers_and_the_publish_rate()
+    {
+        using var hub = new HubFactory();
+        using var client = hub.CreateClient();
+        await client.PublishSeqAsync("a", "x");
+        await client.PostAsync("/events", HubClient.Json("""[{"task_id":"a","type":"x"},{"task_id":"b","type":"x"}]"""));
+        using var sse = await client.GetAsync("/events/sse?task=a", HttpCompletionOption.ResponseHeadersRead);
+        var poll = client.PollAsync("after=3&task=b&wait=60");
+
+        // The long-poll parks asynchronously: look until it is counted (bounded).
+        var stats = await WaitForSubscribersAsync(client, 2);
+
+        Assert.Equal(3, stats["head_seq"]!.GetValue<long>());
+        Assert.Equal(1, stats["first_seq"]!.GetValue<long>());
+        Assert.Equal(1, stats["connections"]!["sse"]!.GetValue<long>());
+        Assert.Equal(0, stats["connections"]!["websocket"]!.GetValue<long>());
+        Assert.Equal(1, stats["subscribers_by_task"]!["a"]!.GetValue<int>());
+        Assert.Equal(1, stats["subscribers_by_task"]!["b"]!.GetValue<int>());
+        Assert.Equal(300, stats["events_per_second"]!.AsArray().Count);
+        Assert.Equal(3, stats["events_per_second"]!.AsArray().Sum(n => n!.GetValue<long>()));
+        Assert.Equal(0, stats["dead_letters"]!.GetValue<long>());
+        Assert.True(stats["open_mode"]!.GetValue<bool>());
+
+        await client.PublishSeqAsync("b", "x");
+        await poll;
+    }
+
+    [Fact]
+    public async Task Stats_name_only_the_tasks_the_caller_may_read()
+    {
+        using var hub = SecuredHub.Create();
+        using var admin = hub.ClientWithKey(SecuredHub.AdminKey);
+        var polls = new[] { admin.PollAsync("after=0&task=build-1&wait=60"), admin.PollAsync("after=0&task=deploy-1&wait=60") };
+        using var subscriber = hub.ClientWithKey(SecuredHub.SubscriberKey);
+
+        var stats = await WaitForSubscribersAsync(subscriber, 2);
+
+        Assert.Equal(["build-1"], stats["subscribers_by_task"]!.AsObject().Select(p => p.Key));
+        Assert.False(stats["open_mode"]!.GetValue<bool>());
+        using var anonymous = hub.CreateClient();
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/stats")).StatusCode);
+
+        using var publisher = hub.ClientWithKey(SecuredHub.AdminKey);
+        await publisher.PublishSeqAsync("build-1", "x");
+        await publisher.PublishSeqAsync("deploy-1", "x");
+        await Task.WhenAll(polls);
+    }
+
+    private static async Task<JsonNode> WaitForSubscribersAsync(HttpClient client, int count)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var stats = JsonNode.Parse(await client.GetStringAsync("/stats"))!;
+            if (stats["subscribers"]!.GetValue<int>() >= count)
+            {
+                return stats;
+            }
+            Assert.True(attempt < 1000, $"only {stats["subscribers"]} subscribers were counted, expected {count}");
+            await Task.Delay(10);
+        }
+    }
+}
