@@ -15,8 +15,11 @@ internal sealed partial class WebhookDispatcher
         var result = await sender.SendAsync(webhook, delivery, cancellationToken);
         var attempt = delivery.Attempts + 1;
         var schedule = _options.EffectiveRetrySchedule;
-        AttemptRecord Record(string outcome) =>
-            new(delivery, outcome, result.Status, result.DurationMs, result.Error, result.Response, attemptedAt.ToUnixTimeMilliseconds());
+        AttemptRecord Record(string outcome)
+        {
+            metrics.Attempted(outcome, result.DurationMs);
+            return new(delivery, outcome, result.Status, result.DurationMs, result.Error, result.Response, attemptedAt.ToUnixTimeMilliseconds());
+        }
 
         if (result.Succeeded)
         {

@@ -17,6 +17,7 @@ internal sealed partial class WebhookDispatcher(
     IEventFeed feed,
     IOptions<WebhookOptions> options,
     TimeProvider time,
+    WebhookMetrics metrics,
     ILogger<WebhookDispatcher> logger) : BackgroundService, IFeedListener
 {
     // Also the longest sleep: a clock that jumps (a FakeTimeProvider in tests) is noticed within one tick.

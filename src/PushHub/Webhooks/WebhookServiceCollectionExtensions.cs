@@ -15,6 +15,7 @@ public static class WebhookServiceCollectionExtensions
         services.AddSingleton<IAppendParticipant>(sp => sp.GetRequiredService<WebhookOutbox>());
         services.AddSingleton<WebhookStore>();
         services.AddSingleton<WebhookAccess>();
+        services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());

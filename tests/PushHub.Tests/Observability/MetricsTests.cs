@@ -28,4 +28,31 @@ public sealed class MetricsTests
         await client.PublishSeqAsync("c", "x");
         await poll;
     }
+
+    [Fact]
+    public async Task Webhook_deliveries_are_counted_by_outcome_with_their_duration_and_the_dead_letter_depth()
+    {
+        await using var receiver = await PushHub.Tests.Webhooks.WebhookReceiver.StartAsync();
+        using var hub = new HubFactory(new Dictionary<string, string?> { ["Webhooks:AllowPrivateNetworks"] = "true" });
+        using var client = hub.CreateClient();
+        using var created = await client.PostAsync("/webhooks", HubClient.Json($$"""{"url":"{{receiver.Url}}"}"""));
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        await client.PublishSeqAsync("a", "x");
+        await client.PublishSeqAsync("a", "x");
+        await PushHub.Tests.Webhooks.WebhookReceiver.WaitForAsync(() => receiver.Count >= 2, "two deliveries");
+
+        string text;
+        var attempt = 0;
+        do
+        {
+            // The attempt is counted once the receiver's answer is back; look again (bounded) until it is.
+            text = await client.GetStringAsync("/metrics");
+            Assert.True(attempt++ < 500, "the deliveries were never counted:\n" + text);
+            await Task.Delay(10);
+        }
+        while (!Regex.IsMatch(text, @"^pushhub_webhook_deliveries(?:_total)?\{[^}]*outcome=""succeeded""[^}]*\} 2\b", RegexOptions.Multiline));
+
+        Assert.Matches(new Regex(@"^pushhub_webhook_delivery_duration_milliseconds_count\{[^}]*outcome=""succeeded""[^}]*\} 2\b", RegexOptions.Multiline), text);
+        Assert.Matches(new Regex(@"^pushhub_webhook_dead_letters(\{[^}]*\})? 0\b", RegexOptions.Multiline), text);
+    }
 }
