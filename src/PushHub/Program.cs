@@ -17,11 +17,19 @@ if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
     builder.WebHost.UseUrls("http://127.0.0.1:5080");
 }
 
-builder.Services.AddSerilog((services, logger) => logger
-    .ReadFrom.Configuration(builder.Configuration)
-    .ReadFrom.Services(services)
-    .Enrich.FromLogContext()
-    .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {RequestId}{NewLine}{Exception}"));
+builder.Services.AddSerilog((services, logger) =>
+{
+    logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services).Enrich.FromLogContext();
+    // Logs:Format = text (for people) or json (one object per line, for log shippers).
+    if (LogFormat.IsJson(builder.Configuration))
+    {
+        logger.WriteTo.Console(new Serilog.Formatting.Compact.RenderedCompactJsonFormatter());
+    }
+    else
+    {
+        logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {RequestId}{NewLine}{Exception}");
+    }
+});
 
 builder.Services.AddPushHub();
 builder.Services.AddWebhooks();

@@ -51,7 +51,7 @@ public sealed class OpenModeTests
     [Fact]
     public async Task Real_process_refuses_to_start_open_on_0_0_0_0()
     {
-        using var hub = HubProcess.Start("--urls", "http://0.0.0.0:0");
+        using var hub = CapturedHubProcess.Start("--urls", "http://0.0.0.0:0");
         var exitCode = await hub.WaitForExitAsync(TimeSpan.FromMinutes(1));
         Assert.True(exitCode is not null, "the hub started open on 0.0.0.0 instead of refusing");
         Assert.NotEqual(0, exitCode);
@@ -61,10 +61,10 @@ public sealed class OpenModeTests
     [Fact]
     public async Task Real_kestrel_refuses_oversized_request_headers()
     {
-        var port = HubProcess.FreePort();
-        using var hub = HubProcess.Start("--urls", $"http://127.0.0.1:{port}");
+        var port = CapturedHubProcess.FreePort();
+        using var hub = CapturedHubProcess.Start("--urls", $"http://127.0.0.1:{port}");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        await HubProcess.WaitUntilLiveAsync(client);
+        await CapturedHubProcess.WaitUntilLiveAsync(client);
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/events?after=0");
         request.Headers.TryAddWithoutValidation("X-Padding", new string('p', 40_000));

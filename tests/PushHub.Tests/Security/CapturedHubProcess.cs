@@ -5,14 +5,14 @@ using PushHub.Tests.Infrastructure;
 
 namespace PushHub.Tests.Security;
 
-/// <summary>The hub as a real process on Kestrel, for what the in-memory test server does not do (binding, header limits).</summary>
-public sealed class HubProcess : IDisposable
+/// <summary>The hub as a real process whose output and exit code are kept, for what the in-memory test server does not do (binding, refusing to start, header limits).</summary>
+public sealed class CapturedHubProcess : IDisposable
 {
     private readonly Process _process;
     private readonly Task<string> _stdout;
     private readonly Task<string> _stderr;
 
-    private HubProcess(Process process, string dataDirectory)
+    private CapturedHubProcess(Process process, string dataDirectory)
     {
         _process = process;
         DataDirectory = dataDirectory;
@@ -23,7 +23,7 @@ public sealed class HubProcess : IDisposable
     public string DataDirectory { get; }
 
     /// <summary>Starts <c>PushHub.dll</c> from the repository root with its own database and the given arguments.</summary>
-    public static HubProcess Start(params string[] arguments)
+    public static CapturedHubProcess Start(params string[] arguments)
     {
         var data = TestPaths.NewTempDirectory();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "PushHub.dll"), "--Storage:Path", Path.Combine(data, "hub.db"), .. arguments])
@@ -32,7 +32,7 @@ public sealed class HubProcess : IDisposable
             RedirectStandardError = true,
             WorkingDirectory = TestPaths.RepositoryRoot,
         };
-        return new HubProcess(Process.Start(start)!, data);
+        return new CapturedHubProcess(Process.Start(start)!, data);
     }
 
     /// <summary>A loopback port nobody listens on right now.</summary>
