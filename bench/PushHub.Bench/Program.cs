@@ -12,6 +12,6 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.Error.WriteLine("usage: PushHub.Bench publish|batch [--url U] [--clients N] [--events N] [--batch N]");
-    Console.Error.WriteLine("       PushHub.Bench sse <hub url> <subscribers> <events/s> <seconds>");
+    Console.Error.WriteLine("       PushHub.Bench sse <hub url> <subscribers> <events/s> <seconds> [--target pushhub|nchan]");
     return 2;
 }

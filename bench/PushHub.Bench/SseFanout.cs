@@ -6,12 +6,26 @@ namespace PushHub.Bench;
 
 // SSE fan-out load generator: N subscribers on one task, events published at a fixed rate; reports p50/p99
 // publish→receive latency (each event carries its publish timestamp) and deliveries per second.
-// Usage: dotnet run -c Release --project bench/PushHub.Bench -- sse <hub url> <subscribers> <events/s> <seconds>
+// Usage: dotnet run -c Release --project bench/PushHub.Bench -- sse <hub url> <subscribers> <events/s> <seconds> [--target nchan]
+// --target nchan drives the nginx Nchan module (bench/nchan/nginx.conf) with the same client: subscribe at
+// GET /sub?id=<task> (EventSource), publish the same JSON body via POST /pub?id=<task>.
 /// <summary>SSE fan-out: subscribers on one task, events at a fixed rate; latency and deliveries per second.</summary>
 internal static class SseFanout
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        var nchan = false;
+        var option = Array.IndexOf(args, "--target");
+        if (option >= 0)
+        {
+            nchan = option + 1 < args.Length && args[option + 1] == "nchan";
+            if (!nchan && (option + 1 >= args.Length || args[option + 1] != "pushhub"))
+            {
+                Console.Error.WriteLine("--target must be pushhub or nchan");
+                return 2;
+            }
+            args = [.. args[..option], .. args[Math.Min(args.Length, option + 2)..]];
+        }
         var hub = new Uri(args.Length > 0 ? args[0] : "http://127.0.0.1:5080");
         var subscribers = args.Length > 1 ? int.Parse(args[1]) : 5000;
         var rate = args.Length > 2 ? int.Parse(args[2]) : 10;
@@ -31,7 +45,13 @@ internal static class SseFanout
         var readers = Enumerable.Range(0, subscribers).Select(i => Task.Run(async () =>
         {
             var mine = latencies[i] = new List<double>(rate * seconds);
-            using var response = await http.GetAsync($"/events/sse?task={task}", HttpCompletionOption.ResponseHeadersRead, stop.Token);
+            using var request = new HttpRequestMessage(HttpMethod.Get, nchan ? $"/sub?id={task}" : $"/events/sse?task={task}");
+            if (nchan)
+            {
+                request.Headers.Accept.ParseAdd("text/event-stream"); // Nchan answers 403 without it
+            }
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stop.Token);
+            response.EnsureSuccessStatusCode();
             await using var stream = await response.Content.ReadAsStreamAsync(stop.Token);
             Interlocked.Increment(ref connected);
             var buffer = new byte[16 * 1024];
@@ -68,7 +88,7 @@ internal static class SseFanout
         {
             await Task.Delay(100);
         }
-        Console.WriteLine($"{subscribers} SSE subscribers connected to {hub} on {task}; publishing {rate} events/s for {seconds} s");
+        Console.WriteLine($"{subscribers} SSE subscribers connected to {(nchan ? "Nchan" : "PushHub")} at {hub} on {task}; publishing {rate} events/s for {seconds} s");
 
         var interval = TimeSpan.FromSeconds(1.0 / rate);
         var clock = Stopwatch.StartNew();
@@ -82,9 +102,10 @@ internal static class SseFanout
                 await Task.Delay(due - clock.Elapsed);
             }
             var body = $"{{\"task_id\":\"{task}\",\"type\":\"task.progress\",\"data\":{{\"percent\":1,\"t\":{Stopwatch.GetTimestamp()}}}}}";
-            publishers.Add(http.PostAsync("/events", new StringContent(body, Encoding.UTF8, "application/json")).ContinueWith(t =>
+            publishers.Add(http.PostAsync(nchan ? $"/pub?id={task}" : "/events", new StringContent(body, Encoding.UTF8, "application/json")).ContinueWith(t =>
             {
-                if (t.Result.StatusCode != HttpStatusCode.Accepted)
+                // PushHub answers 202; Nchan 201 (subscribers present) or 202 (none).
+                if (nchan ? t.Result.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.Accepted) : t.Result.StatusCode != HttpStatusCode.Accepted)
                 {
                     Console.Error.WriteLine($"publish answered {(int)t.Result.StatusCode}");
                 }
