@@ -122,6 +122,7 @@ internal static class SseFanout
         double P(double q) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)(q * all.Length))];
         Console.WriteLine($"published {published}, deliveries {deliveries} of {(long)published * subscribers} expected");
         Console.WriteLine($"deliveries/s {deliveries / elapsed.TotalSeconds:F0}; publish→receive p50 {P(0.50):F1} ms, p99 {P(0.99):F1} ms, max {P(1):F1} ms");
-        return 0;
+        // Anything lost is a failure, whatever the speed.
+        return deliveries == (long)published * subscribers ? 0 : 1;
     }
 }
