@@ -21,14 +21,20 @@ builder.Services.AddSerilog((services, logger) =>
 {
     logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services).Enrich.FromLogContext();
     // Logs:Format = text (for people) or json (one object per line, for log shippers).
-    if (LogFormat.IsJson(builder.Configuration))
+    // Console writes happen on a background thread: a synchronous write per request line cost the publish path
+    // about a quarter of its CPU. Log.CloseAndFlush below makes sure the last lines still get out.
+    var json = LogFormat.IsJson(builder.Configuration);
+    logger.WriteTo.Async(sink =>
     {
-        logger.WriteTo.Console(new Serilog.Formatting.Compact.RenderedCompactJsonFormatter());
-    }
-    else
-    {
-        logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {RequestId}{NewLine}{Exception}");
-    }
+        if (json)
+        {
+            sink.Console(new Serilog.Formatting.Compact.RenderedCompactJsonFormatter());
+        }
+        else
+        {
+            sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {RequestId}{NewLine}{Exception}");
+        }
+    });
 });
 
 builder.Services.AddPushHub();
@@ -57,7 +63,15 @@ app.MapOpenApi();
 app.MapWebhooks();
 app.MapTokens();
 
-app.Run();
+try
+{
+    app.Run();
+}
+finally
+{
+    // Flush the asynchronous console sink, on a clean stop and on a refusal to start alike.
+    await Log.CloseAndFlushAsync();
+}
 
 /// <summary>The entry point, visible to the tests' <c>WebApplicationFactory</c>.</summary>
 public partial class Program;
