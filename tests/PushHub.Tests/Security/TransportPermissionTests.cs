@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 using PushHub.Tests.Infrastructure;
 
 namespace PushHub.Tests.Security;
@@ -86,5 +88,24 @@ public sealed class TransportPermissionTests() : LiveHubTest(SecuredHub.Settings
         var next = await ws.ReceiveJsonAsync();
         Assert.Equal(allowed, next["seq"]!.GetValue<long>());
         Assert.Equal("build-1", next["task_id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task SignalR_refuses_an_unreadable_task_and_junk_invocations_and_keeps_the_connection()
+    {
+        var token = await Hub.Factory.IssueTokenAsync(SecuredHub.PublisherKey, """["build-1"]""");
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(Hub.BaseAddress, $"/hubs/events?access_token={token}"))
+            .Build();
+        await connection.StartAsync(Timeout.Token);
+
+        var refused = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync("Subscribe", "deploy-1", (long?)0, Timeout.Token));
+        Assert.Contains("deploy-1", refused.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync("Subscribe", new string('x', 10_000), (long?)0, Timeout.Token));
+        await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync("NoSuchMethod", Timeout.Token));
+        await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync("Subscribe", 42, "not a seq", Timeout.Token));
+
+        await connection.InvokeAsync("Subscribe", "build-1", (long?)0, Timeout.Token);
+        Assert.Equal(HubConnectionState.Connected, connection.State);
     }
 }
