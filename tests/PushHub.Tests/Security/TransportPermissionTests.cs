@@ -66,6 +66,19 @@ public sealed class TransportPermissionTests() : LiveHubTest(SecuredHub.Settings
         Assert.Equal(seq.ToString(), (await sse.NextAsync())!.Value.EventId);
     }
 
+    [Theory]
+    [InlineData("/events/sse")]
+    [InlineData("/events/ws")]
+    public async Task A_token_for_another_task_is_refused_with_403(string path)
+    {
+        var token = await Hub.Factory.IssueTokenAsync(SecuredHub.PublisherKey, """["build-2"]""");
+        using var anonymous = WithKey(null);
+
+        using var response = await anonymous.GetAsync($"{path}?task=build-1&access_token={token}", HttpCompletionOption.ResponseHeadersRead, Timeout.Token);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
     [Fact]
     public async Task WebSocket_subscribe_to_an_unreadable_task_gets_an_error_frame_and_the_connection_keeps_working()
     {
