@@ -1,4 +1,5 @@
 using PushHub.Http;
+using PushHub.Security;
 
 namespace PushHub.Sse;
 
@@ -7,7 +8,8 @@ public static class SseEndpoints
 {
     /// <summary>Maps the SSE endpoint.</summary>
     public static RouteHandlerBuilder MapSse(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet("/events/sse", StreamAsync).WithTags("Events").WithName("StreamEventsSse");
+        endpoints.MapGet("/events/sse", StreamAsync).WithTags("Events").WithName("StreamEventsSse")
+            .RequireAuthorization(HubPolicies.Subscriber);
 
     /// <summary>Registers <see cref="SseManager"/> and its options.</summary>
     public static IServiceCollection AddSse(this IServiceCollection services)
@@ -17,11 +19,15 @@ public static class SseEndpoints
         return services;
     }
 
-    private static async Task<IResult> StreamAsync(HttpContext context, SseManager sse)
+    private static async Task<IResult> StreamAsync(HttpContext context, SseManager sse, TaskAccess access)
     {
         if (SubscribeRequest.Read(context.Request, out var errors) is not { } request)
         {
             return Problems.Validation(errors);
+        }
+        if (access.AuthorizeRead(context.User, request.Filter.Tasks) is { } forbidden)
+        {
+            return forbidden;
         }
         await sse.StreamAsync(context, request.Filter, request.After);
         return Results.Empty;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using PushHub.Hub;
+using PushHub.Security;
 
 namespace PushHub.WebSockets;
 
@@ -8,7 +9,7 @@ namespace PushHub.WebSockets;
 /// server calls <c>event</c> with each event object (and <c>reset</c> with <c>{task_id, first_seq}</c> when the
 /// resume point is older than retention). Same resume rules as SSE and the raw WebSocket.
 /// </summary>
-public sealed class EventsHub(SignalRSubscriptions subscriptions, ConnectionStats stats) : Microsoft.AspNetCore.SignalR.Hub
+public sealed class EventsHub(SignalRSubscriptions subscriptions, ConnectionStats stats, TaskAccess access) : Microsoft.AspNetCore.SignalR.Hub
 {
     private static readonly object s_leaseKey = new();
 
@@ -18,6 +19,10 @@ public sealed class EventsHub(SignalRSubscriptions subscriptions, ConnectionStat
         if (!EventValidator.IsValidTaskId(taskId))
         {
             throw new HubException($"taskId {EventValidator.TaskIdRule}");
+        }
+        if (!access.CanRead(Context.User!, taskId))
+        {
+            throw new HubException($"not allowed to read task '{taskId}'");
         }
         if (after < 0)
         {

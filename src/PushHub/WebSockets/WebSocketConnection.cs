@@ -9,8 +9,11 @@ namespace PushHub.WebSockets;
 /// <summary>
 /// One raw WebSocket client: a receive loop answering <c>op</c> frames, one pump per followed task feeding a bounded
 /// send queue, and one send loop writing that queue to the socket. Event frames are the cached event JSON.
+/// <paramref name="mayRead"/> is the caller's read rule: given a task id (or null for all tasks) it says whether
+/// the connection may follow it; a refused subscribe gets an error frame and the connection stays open.
 /// </summary>
-internal sealed partial class WebSocketConnection(WebSocket socket, EventHub hub, PushWebSocketOptions options, ILogger logger, string id)
+internal sealed partial class WebSocketConnection(WebSocket socket, EventHub hub, PushWebSocketOptions options, ILogger logger, string id,
+    Func<string?, bool> mayRead)
 {
     private readonly Channel<ReadOnlyMemory<byte>> _outbox = Channel.CreateBounded<ReadOnlyMemory<byte>>(
         new BoundedChannelOptions(options.SendQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -134,6 +137,13 @@ internal sealed partial class WebSocketConnection(WebSocket socket, EventHub hub
     private async Task SubscribeAsync(string? key, long? after)
     {
         var name = key ?? "*";
+        if (!mayRead(key))
+        {
+            await SendAsync(ControlFrames.Error(key is null
+                ? "following all tasks needs read access to every task (*)"
+                : $"not allowed to read task '{key}'"));
+            return;
+        }
         if (_pumps.Remove(name, out var previous))
         {
             await previous.CancelAsync();

@@ -1,5 +1,6 @@
 using MessagePack;
 using MessagePack.Resolvers;
+using PushHub.Security;
 
 namespace PushHub.WebSockets;
 
@@ -8,16 +9,18 @@ public static class WebSocketEndpoints
 {
     /// <summary>
     /// Maps <c>/events/ws</c> on its own small pipeline that enables WebSockets (as SignalR does for its hubs), and
-    /// the SignalR hub at <c>/hubs/events</c> with stateful reconnect allowed.
+    /// the SignalR hub at <c>/hubs/events</c> with stateful reconnect allowed. Both need the subscriber policy.
     /// </summary>
     public static IEndpointConventionBuilder MapWebSockets(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapHub<EventsHub>("/hubs/events", options => options.AllowStatefulReconnects = true);
+        endpoints.MapHub<EventsHub>("/hubs/events", options => options.AllowStatefulReconnects = true)
+            .RequireAuthorization(HubPolicies.Subscriber);
         var server = endpoints.ServiceProvider.GetRequiredService<WebSocketServer>();
         var pipeline = endpoints.CreateApplicationBuilder();
         pipeline.UseWebSockets();
         pipeline.Run(server.HandleAsync);
-        return endpoints.Map("/events/ws", pipeline.Build()).WithTags("Events").WithName("StreamEventsWebSocket");
+        return endpoints.Map("/events/ws", pipeline.Build()).WithTags("Events").WithName("StreamEventsWebSocket")
+            .RequireAuthorization(HubPolicies.Subscriber);
     }
 
     /// <summary>Registers <see cref="WebSocketServer"/>, its options, and SignalR with the JSON and MessagePack protocols.</summary>

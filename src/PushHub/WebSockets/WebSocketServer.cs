@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using PushHub.Http;
 using PushHub.Hub;
+using PushHub.Security;
 
 namespace PushHub.WebSockets;
 
@@ -8,7 +9,7 @@ namespace PushHub.WebSockets;
 /// <c>GET /events/ws</c>: events as WebSocket text frames (the event JSON), with the <c>op</c> control protocol
 /// of the contract. SignalR's hub lives beside it at <c>/hubs/events</c>.
 /// </summary>
-public sealed class WebSocketServer(EventHub hub, ConnectionStats stats, IOptions<PushWebSocketOptions> options, ILogger<WebSocketServer> logger)
+public sealed class WebSocketServer(EventHub hub, ConnectionStats stats, TaskAccess access, IOptions<PushWebSocketOptions> options, ILogger<WebSocketServer> logger)
 {
     private readonly PushWebSocketOptions _options = options.Value;
 
@@ -18,6 +19,14 @@ public sealed class WebSocketServer(EventHub hub, ConnectionStats stats, IOption
         if (SubscribeRequest.Read(context.Request, out var errors) is not { } request)
         {
             await Problems.Validation(errors).ExecuteAsync(context);
+            return;
+        }
+        // The query's set is checked before the upgrade (403 problem); with neither task= nor after= nothing is
+        // followed yet, so there is nothing to check until the client sends a subscribe op.
+        if ((request.Filter.Tasks is not null || request.After is not null)
+            && access.AuthorizeRead(context.User, request.Filter.Tasks, "A WebSocket without task= but with after=") is { } forbidden)
+        {
+            await forbidden.ExecuteAsync(context);
             return;
         }
         if (!context.WebSockets.IsWebSocketRequest)
@@ -35,7 +44,9 @@ public sealed class WebSocketServer(EventHub hub, ConnectionStats stats, IOption
             KeepAliveInterval = TimeSpan.FromSeconds(_options.KeepAliveSeconds),
             KeepAliveTimeout = TimeSpan.FromSeconds(_options.KeepAliveSeconds),
         });
-        var connection = new WebSocketConnection(socket, hub, _options, logger, context.TraceIdentifier);
+        var user = context.User;
+        var connection = new WebSocketConnection(socket, hub, _options, logger, context.TraceIdentifier,
+            key => key is null ? access.CanReadAll(user) : access.CanRead(user, key));
         await connection.RunAsync(request, context.RequestAborted);
     }
 }
