@@ -24,7 +24,10 @@ public sealed class WebhookConcurrencyTests
                 await harness.Client.PublishSeqAsync("t1", "task.heartbeat");
             }
 
-            await WebhookReceiver.WaitForAsync(() => fast.Count == 5, "every event at the healthy endpoint");
+            // The dispatcher runs on the fake clock: nudge it in steps far below the attempt timeout and first retry,
+            // so a wake-up that coalesced under load is still followed by its next tick.
+            await WebhookReceiver.WaitForAsync(() => fast.Count == 5, "every event at the healthy endpoint",
+                () => harness.Time.Advance(TimeSpan.FromMilliseconds(10)));
             await WebhookReceiver.WaitForAsync(() => harness.Receiver.Count == 2, "two attempts at the hanging endpoint");
             // Its limit is two in flight: the other three wait for a slot instead of piling onto it.
             Assert.Equal(2, harness.Receiver.Count);
