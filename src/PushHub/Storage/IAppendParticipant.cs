@@ -17,4 +17,13 @@ public interface IAppendParticipant
     /// retention never removes it or anything after it.
     /// </summary>
     long? OldestSeqNeeded(SqliteConnection connection, SqliteTransaction transaction);
+
+    /// <summary>
+    /// Called inside the retention transaction just before events below <paramref name="boundary"/> are removed,
+    /// so the participant can keep its own copy of any it still refers to.
+    /// </summary>
+    void BeforePrune(SqliteConnection connection, SqliteTransaction transaction, long boundary);
+
+    /// <summary>Once per retention sweep: removes the participant's own history older than <paramref name="cutoffMs"/>.</summary>
+    void PruneHistory(SqliteConnection connection, SqliteTransaction transaction, long cutoffMs);
 }

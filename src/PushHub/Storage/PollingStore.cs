@@ -148,6 +148,14 @@ public sealed class PollingStore : IPollingStore, IAsyncDisposable
                 break;
             }
         }
+        await _writer.Enqueue(context =>
+        {
+            foreach (var participant in context.Participants)
+            {
+                participant.PruneHistory(context.Connection, context.Transaction, cutoff);
+            }
+            return 0;
+        }).WaitAsync(cancellationToken).ConfigureAwait(false);
         return total;
     }
 
@@ -183,6 +191,10 @@ public sealed class PollingStore : IPollingStore, IAsyncDisposable
         if (boundary <= first)
         {
             return 0;
+        }
+        foreach (var participant in context.Participants)
+        {
+            participant.BeforePrune(context.Connection, context.Transaction, boundary);
         }
         var parameters = new { boundary };
         var removed = context.Connection.Execute("DELETE FROM events WHERE seq < @boundary", parameters, context.Transaction);

@@ -51,8 +51,35 @@ public sealed class WebhookOutbox : IAppendParticipant
         }
     }
 
+    /// <summary>How many attempts of one webhook the log keeps at most: as many as its deliveries endpoint can show.</summary>
+    public const int MaxAttemptLog = 1000;
+
+    /// <summary>
+    /// Pending deliveries of enabled webhooks hold back retention. A disabled webhook does not, or one forgotten
+    /// endpoint would stop retention for good: its deliveries get their own copy of the event before it goes.
+    /// </summary>
     public long? OldestSeqNeeded(SqliteConnection connection, SqliteTransaction transaction) =>
-        connection.ExecuteScalar<long?>("SELECT min(seq) FROM webhook_deliveries WHERE json IS NULL", transaction: transaction);
+        connection.ExecuteScalar<long?>(
+            "SELECT min(d.seq) FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.json IS NULL AND w.enabled = 1",
+            transaction: transaction);
+
+    public void BeforePrune(SqliteConnection connection, SqliteTransaction transaction, long boundary) =>
+        connection.Execute(
+            "UPDATE webhook_deliveries SET json = (SELECT e.json FROM events e WHERE e.seq = webhook_deliveries.seq) " +
+            "WHERE json IS NULL AND seq < @boundary", new { boundary }, transaction);
+
+    /// <summary>The attempt log keeps what is younger than the event retention, and at most <see cref="MaxAttemptLog"/> per webhook.</summary>
+    public void PruneHistory(SqliteConnection connection, SqliteTransaction transaction, long cutoffMs)
+    {
+        connection.Execute("DELETE FROM webhook_attempts WHERE attempted_at < @cutoffMs", new { cutoffMs }, transaction);
+        foreach (var id in connection.Query<string>("SELECT id FROM webhooks", transaction: transaction).AsList())
+        {
+            connection.Execute(
+                "DELETE FROM webhook_attempts WHERE webhook_id = @id AND id <= " +
+                "(SELECT id FROM webhook_attempts WHERE webhook_id = @id ORDER BY id DESC LIMIT 1 OFFSET @max)",
+                new { id, max = MaxAttemptLog }, transaction);
+        }
+    }
 
     /// <summary>Rereads the webhooks table; called on the store's writer, inside the transaction that changed it.</summary>
     internal void Reload(SqliteConnection connection, SqliteTransaction transaction)
