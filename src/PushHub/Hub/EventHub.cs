@@ -59,10 +59,13 @@ public sealed partial class EventHub
             return result;
         }
 
-        var waiter = new FeedWaiter();
-        using (_feed.Listen(filter, waiter))
+        // A parked poll is a one-shot listener: the first commit with a matching event hands it those events,
+        // so ten thousand polls woken by one publish answer from memory instead of querying the store each.
+        var waiter = new FeedWaiter(limit);
+        using (_feed.Listen(filter, waiter, once: true))
         {
             // An event committed between the first query and joining the feed would wake no one: look again.
+            // The waiter can only get events after this query's head, since the query found none matching.
             result = await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
             if (result.Events.Count > 0)
             {
@@ -75,9 +78,11 @@ public sealed partial class EventHub
             catch (TimeoutException)
             {
                 // Nothing arrived in time: answer empty, with last_seq advanced to the head.
+                return await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
             }
         }
-        return await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
+        var events = waiter.Received();
+        return new PollResult(events, events[^1].Seq, result.Truncated);
     }
 
     private async Task<PollResult> QueryAsync(long after, EventFilter filter, int limit, CancellationToken cancellationToken)
@@ -91,13 +96,34 @@ public sealed partial class EventHub
         return new PollResult(events, lastSeq, truncated);
     }
 
-    private sealed class FeedWaiter : IFeedListener
+    /// <summary>Collects the matching events of the batch that woke it, in seq order, up to the page size.</summary>
+    private sealed class FeedWaiter(int limit) : IFeedListener
     {
         private readonly TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly List<HubEvent> _events = [];
 
         public Task Task => _arrived.Task;
 
-        public void OnEvent(HubEvent stored) => _arrived.TrySetResult();
+        public void OnEvent(HubEvent stored)
+        {
+            lock (_events)
+            {
+                if (_events.Count < limit)
+                {
+                    _events.Add(stored);
+                }
+            }
+            _arrived.TrySetResult();
+        }
+
+        /// <summary>What has arrived so far; later events of the same batch are for the next poll.</summary>
+        public List<HubEvent> Received()
+        {
+            lock (_events)
+            {
+                return [.. _events];
+            }
+        }
     }
 }
 

@@ -17,9 +17,10 @@ public interface IEventFeed
     /// <summary>
     /// Starts handing matching events to <paramref name="listener"/>. It receives exactly the events with a seq
     /// above the returned registration's <see cref="FeedRegistration.StartHead"/>; everything up to that is in
-    /// the store already.
+    /// the store already. A <paramref name="once"/> listener gets only the matching events of the first batch
+    /// that has any, and is then taken out by the feed (a parked long-poll).
     /// </summary>
-    FeedRegistration Listen(EventFilter filter, IFeedListener listener);
+    FeedRegistration Listen(EventFilter filter, IFeedListener listener, bool once = false);
 
     /// <summary>How many listeners follow each task right now, and how many follow all tasks.</summary>
     FeedStats GetStats();
@@ -29,6 +30,9 @@ public interface IEventFeed
 public interface IFeedListener
 {
     void OnEvent(HubEvent stored);
+
+    /// <summary>False for the hub's own machinery (the webhook dispatcher), which the stats do not count.</summary>
+    bool IsSubscriber => true;
 }
 
 /// <summary>A listener's place in the feed; disposing it stops the events.</summary>

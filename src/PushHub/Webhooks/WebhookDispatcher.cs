@@ -38,6 +38,8 @@ internal sealed partial class WebhookDispatcher(
 
     void IFeedListener.OnEvent(HubEvent stored) => Wake();
 
+    bool IFeedListener.IsSubscriber => false;
+
     /// <summary>Asks the loop to look for due deliveries now.</summary>
     public void Wake() => _wake.Writer.TryWrite(true);
 

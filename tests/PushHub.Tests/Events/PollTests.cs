@@ -85,6 +85,42 @@ public sealed class PollTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_poll_woken_by_a_batch_answers_its_matching_events_a_page_at_a_time_without_gap_or_duplicate()
+    {
+        var head = await _client.PublishSeqAsync("warm-up", "x");
+        var parked = _client.PollAsync($"after={head}&task=a&limit=2&wait=60");
+        await WaitForSubscribersAsync(1);
+
+        var body = HubClient.Json("""[{"task_id":"a","type":"x"},{"task_id":"b","type":"x"},{"task_id":"a","type":"y"},{"task_id":"a","type":"z"}]""");
+        using (var publish = await _client.PostAsync("/events", body))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, publish.StatusCode);
+        }
+
+        var first = await parked;
+        Assert.Equal([head + 1, head + 3], first.Seqs);
+        Assert.Equal(head + 3, first.LastSeq);
+        Assert.Equal(["x", "y"], first.Events.Select(e => e["type"]!.GetValue<string>()));
+        var rest = await _client.PollAsync($"after={first.LastSeq}&task=a&limit=2");
+        Assert.Equal([head + 4], rest.Seqs);
+        // The woken poll left the feed: no listener is left behind.
+        Assert.Equal(0, await SubscribersAsync());
+    }
+
+    private async Task<int> SubscribersAsync() =>
+        System.Text.Json.Nodes.JsonNode.Parse(await _client.GetStringAsync("/stats"))!["subscribers"]!.GetValue<int>();
+
+    private async Task WaitForSubscribersAsync(int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await SubscribersAsync() < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {count} parked polls");
+            await Task.Delay(10);
+        }
+    }
+
     [Theory]
     [InlineData("after=-1", "after")]
     [InlineData("after=abc", "after")]

@@ -23,6 +23,7 @@ public sealed class StatsTests
         Assert.Equal(1, stats["first_seq"]!.GetValue<long>());
         Assert.Equal(1, stats["connections"]!["sse"]!.GetValue<long>());
         Assert.Equal(0, stats["connections"]!["websocket"]!.GetValue<long>());
+        Assert.Equal(2, stats["subscribers"]!.GetValue<int>()); // the hub's own webhook dispatcher is not one
         Assert.Equal(1, stats["subscribers_by_task"]!["a"]!.GetValue<int>());
         Assert.Equal(1, stats["subscribers_by_task"]!["b"]!.GetValue<int>());
         Assert.Equal(300, stats["events_per_second"]!.AsArray().Count);

@@ -1,0 +1,70 @@
+using PushHub.Hub;
+
+namespace PushHub.Tests.Hub;
+
+public sealed class EventFeedTests
+{
+    private static HubEvent Event(long seq, string task, string type = "x") =>
+        new(seq, task, type, DateTimeOffset.UnixEpoch, "{}"u8.ToArray());
+
+    private sealed class Recorder : IFeedListener
+    {
+        public List<long> Seqs { get; } = [];
+
+        public void OnEvent(HubEvent stored) => Seqs.Add(stored.Seq);
+    }
+
+    [Fact]
+    public void A_one_shot_listener_gets_the_matching_events_of_one_batch_and_then_leaves_the_feed()
+    {
+        var feed = new EventFeed();
+        var once = Enumerable.Range(0, 1000).Select(_ => new Recorder()).ToList();
+        foreach (var recorder in once)
+        {
+            feed.Listen(new EventFilter(["a"], null), recorder, once: true);
+        }
+        var steady = new Recorder();
+        using var steadyRegistration = feed.Listen(new EventFilter(["a"], null), steady);
+
+        feed.Publish([Event(1, "b"), Event(2, "a"), Event(3, "a")]);
+        feed.Publish([Event(4, "a")]);
+
+        Assert.All(once, recorder => Assert.Equal([2L, 3L], recorder.Seqs));
+        Assert.Equal([2L, 3L, 4L], steady.Seqs);
+        Assert.Equal(1, feed.GetStats().ListenersByTask["a"]);
+    }
+
+    [Fact]
+    public void A_one_shot_listener_of_several_tasks_leaves_every_list_it_was_in()
+    {
+        var feed = new EventFeed();
+        var once = new Recorder();
+        var registration = feed.Listen(new EventFilter(["a", "b", "c"], null), once, once: true);
+        var all = new Recorder();
+        feed.Listen(EventFilter.All, all, once: true);
+
+        feed.Publish([Event(1, "b")]);
+        feed.Publish([Event(2, "a"), Event(3, "c")]);
+        registration.Dispose(); // after it fired: a no-op
+
+        Assert.Equal([1L], once.Seqs);
+        Assert.Equal([1L], all.Seqs);
+        Assert.Equal(0, feed.GetStats().Total);
+    }
+
+    [Fact]
+    public void A_one_shot_listener_that_never_fired_leaves_when_disposed_and_types_still_filter()
+    {
+        var feed = new EventFeed();
+        var once = new Recorder();
+        var registration = feed.Listen(new EventFilter(["a"], ["wanted"]), once, once: true);
+
+        feed.Publish([Event(1, "a", "other")]);
+        Assert.Equal(1, feed.GetStats().Total);
+        registration.Dispose();
+        feed.Publish([Event(2, "a", "wanted")]);
+
+        Assert.Empty(once.Seqs);
+        Assert.Equal(0, feed.GetStats().Total);
+    }
+}
