@@ -2,8 +2,11 @@
 
 const SVG = 'http://www.w3.org/2000/svg';
 
+/** Props set as attributes: read-only or differently named as DOM properties. */
+const ATTRIBUTES = new Set(['role', 'for', 'list']);
+
 /** Creates an element: h('a', { href: '#/', className: 'x' }, 'text', child). Props are DOM properties, except
- *  keys holding a dash (aria-*, data-*) and 'role', which become attributes. */
+ *  keys holding a dash (aria-*, data-*) and those in ATTRIBUTES, which become attributes. */
 export function h(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   return assign(node, props, children);
@@ -21,7 +24,7 @@ function assign(node, props, children) {
   for (const [name, value] of Object.entries(props ?? {})) {
     if (value === undefined || value === null || value === false) continue;
     if (name.startsWith('on') && typeof value === 'function') node.addEventListener(name.slice(2), value);
-    else if (name.includes('-') || name === 'role' || name === 'for') node.setAttribute(name, value === true ? '' : String(value));
+    else if (name.includes('-') || ATTRIBUTES.has(name)) node.setAttribute(name, value === true ? '' : String(value));
     else node[name] = value;
   }
   node.append(...flatten(children));

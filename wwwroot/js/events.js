@@ -16,7 +16,7 @@ live.addEventListener('event', ({ detail }) => {
 
 export function renderEvents(view) {
   const taskInput = h('input', { id: 'feed-task', name: 'task', type: 'search', placeholder: 'any task', autocomplete: 'off', spellcheck: false });
-  const typeInput = h('input', { id: 'feed-type', name: 'type', type: 'search', placeholder: 'any type', autocomplete: 'off', spellcheck: false, 'list': 'feed-types' });
+  const typeInput = h('input', { id: 'feed-type', name: 'type', type: 'search', placeholder: 'any type', autocomplete: 'off', spellcheck: false, list: 'feed-types' });
   const types = h('datalist', { id: 'feed-types' }, WELL_KNOWN_TYPES.map((t) => h('option', { value: t })));
   const pause = h('button', { type: 'button', className: 'button', 'aria-pressed': 'false' }, 'Pause');
   const status = h('p', { className: 'muted', role: 'status' });
