@@ -54,7 +54,8 @@ function letterRow(letter, { refresh, notices, detail }) {
   } }, label);
   return h('tr', { 'data-dead-letter': letter.id },
     h('th', { scope: 'row', className: 'num' }, String(letter.id)),
-    h('td', {}, h('a', { href: `#/webhooks/${encodeURIComponent(letter.webhook_id)}` }, h('code', {}, letter.webhook_id))),
+    h('td', {}, h('a', { href: `#/webhooks/${encodeURIComponent(letter.webhook_id)}`, title: letter.webhook_id, 'aria-label': `Webhook ${letter.webhook_id}` },
+      h('code', {}, letter.webhook_id.length > 14 ? `${letter.webhook_id.slice(0, 12)}…` : letter.webhook_id))),
     h('td', {}, h('a', { href: `#/tasks/${encodeURIComponent(letter.task_id)}` }, letter.task_id), ' ', h('code', {}, letter.type), h('div', { className: 'muted small' }, `seq ${letter.seq}`)),
     h('td', { className: 'small' }, letter.reason),
     h('td', { className: 'num' }, String(letter.attempts)),

@@ -39,6 +39,71 @@ public sealed class DashboardTests() : LiveHubTest(new Dictionary<string, string
     }
 
     [ChromiumFact]
+    public async Task Tasks_in_flight_show_their_stored_progress_newest_first_and_filter_by_status()
+    {
+        (string Task, string Type, object? Data)[] steps =
+        [
+            ("release-2026.11", "task.progress", new { percent = 12, message = "Packaging artifacts" }),
+            ("nightly-tests", "task.progress", new { percent = 87, message = "Integration suite: 412 of 470" }),
+            ("db-migration-42", "task.failed", new { message = "Lock timeout on table orders" }),
+            ("build-1187", "task.completed", new { message = "Artifacts published" }),
+            ("image-resize-batch", "task.queued", null),
+            ("build-1188", "task.progress", new { percent = 46, message = "Compiling PushHub.Tests" }),
+        ];
+        foreach (var (task, type, data) in steps)
+        {
+            await Client.PublishSeqAsync(task, "task.started");
+            await Client.PublishSeqAsync(task, type, data);
+        }
+        await using var session = await DashboardSession.OpenAsync(Hub.BaseAddress);
+        var page = session.Page;
+        await session.GotoAsync("#/tasks");
+        await session.WaitUntilLiveAsync();
+
+        // Newest first, each bar at the task's stored percent.
+        await Assertions.Expect(page.Locator("tbody tr")).ToHaveCountAsync(steps.Length);
+        Assert.Equal(steps.Select(step => step.Task).Reverse(), await page.Locator("tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.task)"));
+        await DashboardSession.WaitForProgressAsync(page.Locator("tr[data-task='nightly-tests']"), 87);
+        await DashboardSession.WaitForProgressAsync(page.Locator("tr[data-task='build-1187']"), 100);
+        await Assertions.Expect(page.Locator("tr[data-task='db-migration-42'] .badge")).ToHaveTextAsync("failed");
+        // One more moves live while the picture is taken, as on a busy hub.
+        await Client.PublishSeqAsync("build-1188", "task.progress", new { percent = 63, message = "Running unit tests" });
+        await DashboardSession.WaitForProgressAsync(page.Locator("tr[data-task='build-1188']"), 63);
+        await SaveReadmeScreenshotAsync(session);
+
+        await page.GetByLabel("Status").SelectOptionAsync("running");
+        await Assertions.Expect(page.Locator("tbody tr")).ToHaveCountAsync(3);
+        Assert.Equal(["build-1188", "nightly-tests", "release-2026.11"],
+            await page.Locator("tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.task)"));
+        // A running task that completes leaves the running filter.
+        await Client.PublishSeqAsync("nightly-tests", "task.completed");
+        await Assertions.Expect(page.Locator("tbody tr")).ToHaveCountAsync(2);
+
+        // The task page shows its timeline.
+        await page.GetByRole(AriaRole.Link, new() { Name = "build-1188", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("ol.timeline li")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("ol.timeline li").Last).ToContainTextAsync("63% · Running unit tests");
+        await session.ScreenshotAsync("task-timeline");
+
+        Assert.Empty(session.Errors);
+    }
+
+    /// <summary>
+    /// The README's picture: saved with the other screenshots on every run, and copied to docs/dashboard.png when
+    /// PUSHHUB_UPDATE_DOCS=1, so that an ordinary test run leaves the working tree clean.
+    /// </summary>
+    private static async Task SaveReadmeScreenshotAsync(DashboardSession session)
+    {
+        Directory.CreateDirectory(DashboardSession.ScreenshotDirectory);
+        var path = Path.Combine(DashboardSession.ScreenshotDirectory, "dashboard.png");
+        await session.Page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
+        if (Environment.GetEnvironmentVariable("PUSHHUB_UPDATE_DOCS") == "1")
+        {
+            File.Copy(path, Path.Combine(TestPaths.RepositoryRoot, "docs", "dashboard.png"), overwrite: true);
+        }
+    }
+
+    [ChromiumFact]
     public async Task Publishing_through_the_API_moves_the_task_progress_bar_and_adds_to_the_live_feed()
     {
         await Client.PublishSeqAsync("build-7", "task.started");
