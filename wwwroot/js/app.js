@@ -35,6 +35,7 @@ const routes = [
 let cleanup = null;
 let generation = 0;
 let started = false;
+let starting = false;
 
 async function route() {
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
@@ -94,12 +95,15 @@ keyButton.addEventListener('click', async () => {
     credentials.forget();
     return;
   }
-  try { await askForCredentials('Enter an API key (or a subscribe token) to use with this hub.'); } catch { /* dismissed */ }
+  try { await askForCredentials('Enter an API key (or a subscribe token) to use with this hub.', true); } catch { /* dismissed */ }
 });
 document.addEventListener('pushhub:credentials', async () => {
   showKeyButton();
-  // A key given while the page starts is picked up by start() itself.
-  if (!started) return;
+  // A key given while the page starts is picked up by start() itself; one given after it gave up starts it again.
+  if (!started) {
+    if (!starting) start();
+    return;
+  }
   const latest = await get('/stats').catch(() => null);
   await live.restart(latest?.open_mode ?? false);
   route();
@@ -109,23 +113,24 @@ live.addEventListener('state', showLiveState);
 window.addEventListener('hashchange', route);
 
 async function start() {
+  starting = true;
   showKeyButton();
   showLiveState();
   // The first /stats asks for a key when the hub needs one, and says where the log stands: the feed starts there.
-  let first = null;
-  while (!first) {
-    try {
-      first = await get('/stats');
-    } catch (error) {
-      view.replaceChildren(problemBox(error), h('p', {}, h('button', { type: 'button', className: 'button', onclick: () => location.reload() }, 'Try again')));
-      return;
-    }
+  let first;
+  try {
+    first = await get('/stats');
+  } catch (error) {
+    view.replaceChildren(problemBox(error), h('p', {}, h('button', { type: 'button', className: 'button', onclick: () => location.reload() }, 'Try again')));
+    starting = false;
+    return;
   }
   banner.hidden = !first.open_mode;
   stats.latest = { stats: first, at: new Date() };
   await live.start(first.head_seq, first.open_mode);
   setTimeout(pollStats, STATS_EVERY_MS);
   started = true;
+  starting = false;
   await route();
 }
 

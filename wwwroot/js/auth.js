@@ -6,6 +6,9 @@ const KEY = 'pushhub.key';
 const TOKEN = 'pushhub.subscribeToken';
 
 let pending = null;
+// Once the person dismisses the dialog, background requests (the stats poll) stop asking again until they choose
+// "Enter key" themselves.
+let dismissed = false;
 
 export const credentials = {
   get key() { return sessionStorage.getItem(KEY) ?? ''; },
@@ -25,9 +28,11 @@ export function looksLikeToken(value) {
 
 /**
  * Shows the key dialog (once, however many requests are waiting on it) and resolves when the person has given a key
- * or a token; rejects when they dismiss it.
+ * or a token; rejects when they dismiss it, and at once after a dismissal unless asked says the
+ * person asked for the dialog.
  */
-export function askForCredentials(reason) {
+export function askForCredentials(reason, asked = false) {
+  if (dismissed && !asked && !pending) return Promise.reject(new Error('No key was given: this hub needs one. Use "Enter key".'));
   pending ??= new Promise((resolve, reject) => {
     const dialog = document.getElementById('key-dialog');
     const form = dialog.querySelector('form');
@@ -43,7 +48,8 @@ export function askForCredentials(reason) {
       form.removeEventListener('submit', onSubmit);
       dialog.removeEventListener('close', onClose);
       pending = null;
-      ok ? resolve() : reject(new Error('No key was given: this hub needs one.'));
+      dismissed = !ok;
+      ok ? resolve() : reject(new Error('No key was given: this hub needs one. Use "Enter key".'));
     };
     const onSubmit = (event) => {
       event.preventDefault();

@@ -24,7 +24,7 @@ export class LiveFeed extends EventTarget {
 
   get lastSeq() { return this.#lastSeq; }
 
-  /** Starts following from <paramref name="headSeq"/> (live only); openMode says whether the hub needs no token. */
+  /** Starts following from headSeq (live only); openMode says whether the hub needs no token. */
   async start(headSeq, openMode) {
     this.#lastSeq = headSeq;
     this.#openMode = openMode;
@@ -108,7 +108,7 @@ export class LiveFeed extends EventTarget {
     this.#emit(event);
   }
 
-  /** Delivers every stored event after lastSeq and before <paramref name="until"/>. */
+  /** Delivers every stored event after lastSeq and before until. */
   async #fill(until) {
     while (this.#lastSeq < until - 1) {
       const page = await get(withQuery('/events', { after: this.#lastSeq, limit: 1000 }));

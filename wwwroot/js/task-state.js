@@ -16,7 +16,7 @@ const STATUS_BY_TYPE = {
   'task.stuck': 'stuck',
 };
 
-/** The task after <paramref name="event"/>; <paramref name="task"/> may be undefined for a task's first event. */
+/** The task after event; task may be undefined for a task's first event. */
 export function applyEvent(task, event) {
   const data = event.data ?? {};
   let percent = typeof data.percent === 'number' ? data.percent : null;
