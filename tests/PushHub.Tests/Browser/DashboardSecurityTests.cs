@@ -49,4 +49,28 @@ public sealed class DashboardSecurityTests() : LiveHubTest(SecuredHub.Settings(n
         // The only errors are the browser's notes on the 401 answers that made the page ask.
         Assert.All(session.Errors, error => Assert.Contains("status of 401", error, StringComparison.Ordinal));
     }
+
+    [ChromiumFact]
+    public async Task A_subscriber_key_with_a_pasted_subscribe_token_gets_live_updates()
+    {
+        using var admin = new HttpClient { BaseAddress = Hub.BaseAddress };
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", SecuredHub.AdminKey);
+        await admin.PublishSeqAsync("build-6", "task.started");
+        // A subscriber key may read but not issue tokens (POST /tokens needs a publisher): the token comes from elsewhere.
+        var token = await Hub.Factory.IssueTokenAsync(SecuredHub.AdminKey, """["*"]""");
+        await using var session = await DashboardSession.OpenAsync(Hub.BaseAddress);
+        var page = session.Page;
+
+        await session.GotoAsync("#/tasks");
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await dialog.GetByLabel("API key").FillAsync(SecuredHub.ReaderAllKey);
+        await dialog.GetByLabel("Subscribe token (optional)").FillAsync(token);
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Use key" }).ClickAsync();
+
+        await session.WaitUntilLiveAsync();
+        var row = page.Locator("tr[data-task='build-6']");
+        await admin.PublishSeqAsync("build-6", "task.progress", new { percent = 20 });
+        await DashboardSession.WaitForProgressAsync(row, 20);
+        Assert.All(session.Errors, error => Assert.Contains("status of 401", error, StringComparison.Ordinal));
+    }
 }
