@@ -62,7 +62,7 @@ function letterRow(letter, { refresh, notices, detail }) {
     h('td', { className: 'num' }, letter.last_status === null || letter.last_status === undefined ? '—' : String(letter.last_status)),
     h('td', {}, time(letter.created_at)),
     h('td', { className: 'actions' },
-      act('Inspect', () => inspect(letter, detail)),
+      act('Inspect', () => inspect(letter, detail), { 'aria-label': `Inspect dead letter ${letter.id}` }),
       act('Replay', async () => {
         const answer = await post(`/dead-letters/${letter.id}/replay`);
         notices.replaceChildren(h('div', { className: 'notice notice-ok', role: 'status' }, `Dead letter ${letter.id} queued for redelivery (${answer.queued}).`));

@@ -1,11 +1,13 @@
 // Live events: the feed of everything the hub commits while the page is open, filtered by task and type,
 // with pause/resume and the full JSON of an event on click.
-import { h, heading, json, time } from './dom.js';
+import { h, heading, json, problemBox, time } from './dom.js';
+import { get, withQuery } from './client.js';
 import { live, WELL_KNOWN_TYPES } from './live.js';
 import { summary } from './task-state.js';
 
 const KEEP = 500;
 const SHOW = 200;
+const RECENT = 100;
 
 /** Every event seen since the page opened (the newest KEEP), so the feed is not empty when you come back to it. */
 const history = [];
@@ -14,7 +16,19 @@ live.addEventListener('event', ({ detail }) => {
   if (history.length > KEEP) history.splice(0, history.length - KEEP);
 });
 
-export function renderEvents(view) {
+/** Once, the RECENT events committed before the page opened, so the feed has some context from the start. */
+let recent = null;
+function loadRecent() {
+  recent ??= (async () => {
+    const until = live.startSeq;
+    const page = await get(withQuery('/events', { after: Math.max(0, until - RECENT), limit: RECENT }));
+    history.unshift(...page.events.filter((event) => event.seq <= until));
+    if (history.length > KEEP) history.splice(0, history.length - KEEP);
+  })();
+  return recent;
+}
+
+export async function renderEvents(view) {
   const taskInput = h('input', { id: 'feed-task', name: 'task', type: 'search', placeholder: 'any task', autocomplete: 'off', spellcheck: false });
   const typeInput = h('input', { id: 'feed-type', name: 'type', type: 'search', placeholder: 'any type', autocomplete: 'off', spellcheck: false, list: 'feed-types' });
   const types = h('datalist', { id: 'feed-types' }, WELL_KNOWN_TYPES.map((t) => h('option', { value: t })));
@@ -70,6 +84,12 @@ export function renderEvents(view) {
     pause.setAttribute('aria-pressed', String(paused));
     if (!paused) redraw(); else describe();
   });
+  try {
+    await loadRecent();
+  } catch (error) {
+    recent = null;
+    view.append(problemBox(error));
+  }
   redraw();
 
   const onEvent = ({ detail: event }) => {

@@ -22,11 +22,15 @@ export class LiveFeed extends EventTarget {
   state = 'connecting';
   problem = '';
 
+  /** The seq the page started following after: events up to it were committed before the page opened. */
+  startSeq = 0;
+
   get lastSeq() { return this.#lastSeq; }
 
   /** Starts following from headSeq (live only); openMode says whether the hub needs no token. */
   async start(headSeq, openMode) {
     this.#lastSeq = headSeq;
+    this.startSeq = headSeq;
     this.#openMode = openMode;
     await this.#connect();
   }

@@ -76,7 +76,8 @@ function stateBadge(webhook) {
 }
 
 function webhookRow(webhook, refresh, notices) {
-  const act = (label, action) => h('button', { type: 'button', className: 'button small', onclick: async () => {
+  // Each row has the same buttons: their accessible names say which webhook they act on.
+  const act = (label, action) => h('button', { type: 'button', className: 'button small', 'aria-label': `${label} ${webhook.url}`, onclick: async () => {
     try { await action(); await refresh(); } catch (error) { notices.replaceChildren(problemBox(error)); }
   } }, label);
   return h('tr', { 'data-webhook': webhook.id },

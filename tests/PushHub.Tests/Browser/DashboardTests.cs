@@ -31,6 +31,12 @@ public sealed class DashboardTests() : LiveHubTest(new Dictionary<string, string
             await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = section, Exact = true }).ClickAsync();
             await Assertions.Expect(page.Locator("main h1")).ToBeVisibleAsync();
             await Assertions.Expect(page.Locator("main[aria-busy]")).ToHaveCountAsync(0);
+            if (section == "Live events")
+            {
+                // The feed opens with the events committed just before the page did.
+                await Assertions.Expect(page.Locator("ol.feed li")).ToHaveCountAsync(3);
+                await Assertions.Expect(page.Locator("ol.feed li").First).ToHaveAttributeAsync("data-task", "deploy-1");
+            }
             await session.ScreenshotAsync("section-" + section.Replace(' ', '-').ToLowerInvariant());
         }
         await Assertions.Expect(page.Locator(".stat", new() { HasText = "SSE" }).Locator(".stat-value")).ToHaveTextAsync("1");
