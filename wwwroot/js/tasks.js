@@ -29,6 +29,12 @@ export async function renderTasks(view, params) {
       row = taskRow(task);
       rows.set(task.task_id, row);
       moveToTop ? body.prepend(row.element) : body.append(row.element);
+      // The list stays as long as it was loaded: the least recently updated task leaves when a new one arrives.
+      if (rows.size > LIST_LIMIT) {
+        const last = body.lastElementChild;
+        rows.delete(last.dataset.task);
+        last.remove();
+      }
     } else {
       row.update(task);
       if (moveToTop && body.firstChild !== row.element) body.prepend(row.element);
