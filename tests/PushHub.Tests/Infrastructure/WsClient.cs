@@ -73,20 +73,23 @@ public sealed class WsClient : IAsyncDisposable
         return JsonNode.Parse(text)!.AsObject();
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => CloseAndDisposeAsync(_socket);
+
+    /// <summary>Says goodbye (a normal close, if the socket is still open) and disposes <paramref name="socket"/>.</summary>
+    public static async ValueTask CloseAndDisposeAsync(WebSocket socket)
     {
         try
         {
-            if (_socket.State == WebSocketState.Open)
+            if (socket.State == WebSocketState.Open)
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
             }
         }
         catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
         {
         }
-        _socket.Dispose();
+        socket.Dispose();
     }
 }
 
