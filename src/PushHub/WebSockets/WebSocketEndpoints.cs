@@ -34,6 +34,7 @@ public static class WebSocketEndpoints
             .AddMessagePackProtocol(options => options.SerializerOptions = MessagePackSerializerOptions.Standard
                 .WithResolver(CompositeResolver.Create([JsonElementFormatter.Instance], [ContractlessStandardResolver.Instance]))
                 .WithSecurity(MessagePackSecurity.UntrustedData));
+        UnknownMessageTolerantProtocol.WrapRegisteredProtocols(services);
         return services;
     }
 }

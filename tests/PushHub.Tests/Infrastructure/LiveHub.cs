@@ -8,12 +8,15 @@ using PushHub.Storage;
 
 namespace PushHub.Tests.Infrastructure;
 
-/// <summary>The hub on real Kestrel at 127.0.0.1 on a free port: for streams, WebSockets and disconnects.</summary>
+/// <summary>
+/// The hub on real Kestrel at 127.0.0.1 on a free port: for streams, WebSockets and disconnects. Give it a
+/// <c>FakeTimeProvider</c> (as with <see cref="HubFactory"/>) to drive the hub's clock, e.g. to expire tokens.
+/// </summary>
 public sealed class LiveHub : IDisposable
 {
-    public LiveHub(IDictionary<string, string?>? settings = null)
+    public LiveHub(IDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
-        Factory = new HubFactory(settings);
+        Factory = new HubFactory(settings, time);
         Factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         Factory.StartServer();
         var address = Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Http.Connections.Client;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -35,15 +36,26 @@ public sealed class SignalRClient : IAsyncDisposable
 
     public HubConnection Connection { get; }
 
-    public static async Task<SignalRClient> ConnectAsync(Uri baseAddress, bool messagePack, CancellationToken cancellationToken)
+    /// <summary>Connects to <c>/hubs/events</c>; <paramref name="configure"/> may add credentials (a key header, an access token).</summary>
+    public static async Task<SignalRClient> ConnectAsync(Uri baseAddress, bool messagePack, CancellationToken cancellationToken,
+        Action<HttpConnectionOptions>? configure = null, string query = "")
     {
-        var builder = new HubConnectionBuilder().WithUrl(new Uri(baseAddress, "/hubs/events"), HttpTransportType.WebSockets);
+        var builder = new HubConnectionBuilder().WithUrl(new Uri(baseAddress, "/hubs/events" + query), HttpTransportType.WebSockets,
+            options => configure?.Invoke(options));
         if (messagePack)
         {
             builder.AddMessagePackProtocol();
         }
         var client = new SignalRClient(builder.Build(), messagePack, cancellationToken);
-        await client.Connection.StartAsync(cancellationToken);
+        try
+        {
+            await client.Connection.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
         return client;
     }
 

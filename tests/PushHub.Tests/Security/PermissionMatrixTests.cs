@@ -1,8 +1,5 @@
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Time.Testing;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using PushHub.Tests.Infrastructure;
 
 namespace PushHub.Tests.Security;
@@ -22,11 +19,10 @@ public sealed class MatrixHub : IAsyncLifetime
         using var admin = Hub.ClientWithKey(SecuredHub.AdminKey);
         await admin.PublishSeqAsync("build-1", "task.started");
         await admin.PublishSeqAsync("deploy-1", "task.started");
-        Tokens["token-build"] = await Hub.IssueTokenAsync(SecuredHub.PublisherKey, """["build-*"]""");
-        Tokens["token-other-task"] = await Hub.IssueTokenAsync(SecuredHub.AdminKey, """["deploy-1"]""");
-        Tokens["token-expired"] = await Hub.IssueTokenAsync(SecuredHub.AdminKey, """["*"]""", ttlSeconds: 60);
-        Tokens["token-wrong-signature"] = ForeignToken();
-        Time.Advance(TimeSpan.FromSeconds(61));
+        foreach (var (kind, token) in await Hub.IssueTokenKindsAsync(Time))
+        {
+            Tokens["token-" + kind] = token;
+        }
     }
 
     public Task DisposeAsync()
@@ -34,18 +30,6 @@ public sealed class MatrixHub : IAsyncLifetime
         Hub.Dispose();
         return Task.CompletedTask;
     }
-
-    /// <summary>A token with the right claims, signed with a key this hub never saw.</summary>
-    private string ForeignToken() => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-    {
-        Issuer = "pushhub",
-        Audience = "pushhub-subscribe",
-        Expires = Time.GetUtcNow().UtcDateTime.AddHours(1),
-        NotBefore = Time.GetUtcNow().UtcDateTime,
-        IssuedAt = Time.GetUtcNow().UtcDateTime,
-        SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(64)), SecurityAlgorithms.HmacSha256),
-        Claims = new Dictionary<string, object> { ["sub"] = "x", ["role"] = "subscriber", ["tasks"] = new[] { "*" } },
-    });
 }
 
 public sealed class PermissionMatrixTests(MatrixHub fixture) : IClassFixture<MatrixHub>

@@ -1,7 +1,11 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using PushHub.Security;
 using PushHub.Tests.Infrastructure;
 
 namespace PushHub.Tests.Security;
@@ -62,6 +66,24 @@ public static class SecuredHub
         return JsonNode.Parse(text)!["token"]!.GetValue<string>();
     }
 
+    /// <summary>
+    /// One subscribe token of each kind the permission matrix needs — <c>build</c> (build-*, from the publisher key),
+    /// <c>other-task</c> (deploy-1 only), <c>expired</c> (60 s) and <c>wrong-signature</c> (a foreign key) — then
+    /// advances <paramref name="time"/>, the hub's clock, past the expired one's end. The wall clock would still call it valid.
+    /// </summary>
+    public static async Task<Dictionary<string, string>> IssueTokenKindsAsync(this HubFactory hub, FakeTimeProvider time)
+    {
+        var tokens = new Dictionary<string, string>
+        {
+            ["build"] = await hub.IssueTokenAsync(PublisherKey, """["build-*"]"""),
+            ["other-task"] = await hub.IssueTokenAsync(AdminKey, """["deploy-1"]"""),
+            ["expired"] = await hub.IssueTokenAsync(AdminKey, """["*"]""", ttlSeconds: 60),
+            ["wrong-signature"] = ForeignToken(time.GetUtcNow()),
+        };
+        time.Advance(TimeSpan.FromSeconds(61));
+        return tokens;
+    }
+
     /// <summary>The store's head: <c>last_seq</c> of <c>GET /events?after=0</c>, read with the admin key.</summary>
     public static async Task<long> LastSeqAsync(this HubFactory hub, string? key = AdminKey)
     {
@@ -69,4 +91,25 @@ public static class SecuredHub
         var node = await client.GetFromJsonAsync<JsonObject>("/events?after=0&limit=1");
         return node!["last_seq"]!.GetValue<long>();
     }
+
+    /// <summary>
+    /// A subscribe token with exactly the claims the hub issues (for every task, valid an hour from <paramref name="now"/>)
+    /// but signed with a key this hub never saw: only the signature is wrong.
+    /// </summary>
+    public static string ForeignToken(DateTimeOffset now) => new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+    {
+        Issuer = SubscribeTokens.Issuer,
+        Audience = SubscribeTokens.Audience,
+        IssuedAt = now.UtcDateTime,
+        NotBefore = now.UtcDateTime,
+        Expires = now.UtcDateTime.AddHours(1),
+        SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(64)), SecurityAlgorithms.HmacSha256),
+        Claims = new Dictionary<string, object>
+        {
+            [HubClaims.Name] = "build-publisher",
+            [HubClaims.Role] = HubRoles.Subscriber,
+            [HubClaims.Task] = new[] { TaskPattern.All },
+            [HubClaims.Kind] = HubClaims.TokenKind,
+        },
+    });
 }
