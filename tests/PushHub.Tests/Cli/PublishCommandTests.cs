@@ -6,17 +6,12 @@ using PushHub.Tests.Infrastructure;
 namespace PushHub.Tests.Cli;
 
 /// <summary><c>pushhub publish</c> against a live hub: what is stored, what is printed, and how bad input is refused.</summary>
-public sealed class PublishCommandTests : IDisposable
+public sealed class PublishCommandTests : CliHubTest
 {
-    private readonly LiveHub _hub = new();
-    private readonly CliRunner _cli;
-
-    public PublishCommandTests() => _cli = CliRunner.For(_hub.BaseAddress);
-
     [Fact]
     public async Task Publish_stores_the_event_with_percent_message_and_data_and_prints_its_seq()
     {
-        var result = await _cli.RunAsync("publish", "build-17", "task.progress", "--percent", "50", "--message", "Compiling", "--data", """{"step":"compile"}""");
+        var result = await Cli.RunAsync("publish", "build-17", "task.progress", "--percent", "50", "--message", "Compiling", "--data", """{"step":"compile"}""");
 
         Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
         Assert.Equal("published seq 1: build-17 task.progress", Assert.Single(result.Lines));
@@ -27,8 +22,8 @@ public sealed class PublishCommandTests : IDisposable
     [Fact]
     public async Task Publish_json_prints_the_hubs_event_and_an_idempotent_retry_returns_the_same_seq()
     {
-        var first = await _cli.RunAsync("publish", "build-1", "task.started", "--idempotency-key", "k-1", "--json");
-        var retry = await _cli.RunAsync("publish", "build-1", "task.started", "--idempotency-key", "k-1");
+        var first = await Cli.RunAsync("publish", "build-1", "task.started", "--idempotency-key", "k-1", "--json");
+        var retry = await Cli.RunAsync("publish", "build-1", "task.started", "--idempotency-key", "k-1");
 
         Assert.True(first.ExitCode == ExitCodes.Ok, first.ToString());
         var published = JsonNode.Parse(first.Output)!;
@@ -43,7 +38,7 @@ public sealed class PublishCommandTests : IDisposable
         var cli = new CliRunner
         {
             Input = """[{"task_id":"deploy-3","type":"task.queued"},{"task_id":"deploy-3","type":"task.started"}]""",
-            Environment = { ["PUSHHUB_URL"] = _hub.BaseAddress.ToString() },
+            Environment = { ["PUSHHUB_URL"] = Hub.BaseAddress.ToString() },
         };
 
         var result = await cli.RunAsync("publish", "--file", "-");
@@ -56,7 +51,7 @@ public sealed class PublishCommandTests : IDisposable
     [Fact]
     public async Task Publish_refused_by_the_hub_says_what_to_fix_and_stores_nothing()
     {
-        var result = await _cli.RunAsync("publish", "build-17", "task.progress", "--percent", "140");
+        var result = await Cli.RunAsync("publish", "build-17", "task.progress", "--percent", "140");
 
         Assert.Equal(ExitCodes.Rejected, result.ExitCode);
         Assert.Contains("POST /events was refused with 400", result.Error);
@@ -74,7 +69,7 @@ public sealed class PublishCommandTests : IDisposable
     [InlineData("publish", "build-17", "task.progress", "--frobnicate")]
     public async Task Publish_with_a_wrong_command_line_is_a_usage_error_and_sends_nothing(params string[] args)
     {
-        var result = await _cli.RunAsync(args);
+        var result = await Cli.RunAsync(args);
 
         Assert.True(result.ExitCode == ExitCodes.Usage, result.ToString());
         Assert.StartsWith("pushhub: ", result.Error);
@@ -82,7 +77,5 @@ public sealed class PublishCommandTests : IDisposable
     }
 
     private async Task<JsonArray> PollAsync() =>
-        (await _hub.Client.GetFromJsonAsync<JsonObject>("/events?after=0"))!["events"]!.AsArray();
-
-    public void Dispose() => _hub.Dispose();
+        (await Hub.Client.GetFromJsonAsync<JsonObject>("/events?after=0"))!["events"]!.AsArray();
 }
