@@ -50,6 +50,11 @@ public static class TailCommand
             {
                 if (session.Json || !session.Console.Profile.Capabilities.Interactive)
                 {
+                    foreach (var line in session.Json ? [] : board.Tasks)
+                    {
+                        session.Out.WriteLine(line.Status == TaskLine.Waiting ? $"{line.TaskId} has no events yet"
+                            : $"{line.TaskId} {line.Status} {Tables.Percent(line.Percent)} {line.Message}".TrimEnd());
+                    }
                     return await FollowAsync(follower, after.Value, board, options, (followed, _) =>
                     {
                         session.Out.WriteLine(session.Json ? followed.Json : EventText.Line(followed.Event));

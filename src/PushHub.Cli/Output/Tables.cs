@@ -26,7 +26,7 @@ public static class Tables
     }
 
     public static string Time(DateTimeOffset? time) =>
-        time?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-";
+        time?.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-";
 
     public static string Percent(double? percent) =>
         percent is { } value ? value.ToString("0.#", CultureInfo.InvariantCulture) + "%" : "-";

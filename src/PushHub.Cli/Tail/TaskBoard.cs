@@ -7,7 +7,10 @@ public sealed class TaskLine(string taskId)
 {
     public string TaskId { get; } = taskId;
 
-    public string Status { get; set; } = "waiting";
+    /// <summary>The status of a task that has had no event yet.</summary>
+    public const string Waiting = "waiting";
+
+    public string Status { get; set; } = Waiting;
 
     public double Percent { get; set; }
 

@@ -77,6 +77,7 @@ public sealed class TailCommandTests : CliHubTest
         Assert.True(failed.ExitCode == ExitCodes.TaskFailed, failed.ToString());
         Assert.Equal("4 build-3 task.failed tests failed", failed.Lines[^1]);
         Assert.True(already.ExitCode == ExitCodes.Ok, already.ToString());
+        Assert.Equal("build-2 completed 100%", Assert.Single(already.Lines));
     }
 
     [Fact]
