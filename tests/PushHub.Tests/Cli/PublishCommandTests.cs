@@ -59,6 +59,19 @@ public sealed class PublishCommandTests : CliHubTest
         Assert.Empty(await PollAsync());
     }
 
+    [Fact]
+    public async Task Publish_with_several_bad_fields_lists_each_one_to_fix()
+    {
+        var cli = new CliRunner { Input = """{"task_id":"no spaces!","type":"Not.Lowercase"}""", Environment = { ["PUSHHUB_URL"] = Hub.BaseAddress.ToString() } };
+
+        var result = await cli.RunAsync("publish", "--file", "-");
+
+        Assert.Equal(ExitCodes.Rejected, result.ExitCode);
+        Assert.Contains("Fix: task_id ", result.Error);
+        Assert.Contains("; type ", result.Error);
+        Assert.Empty(await PollAsync());
+    }
+
     [Theory]
     [InlineData("publish", "build-17")]
     [InlineData("publish", "build-17", "task.progress", "--data", "{oops")]
