@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using PushHub.Cli.Hub;
+using PushHub.Cli.Output;
+
+namespace PushHub.Cli.Commands;
+
+/// <summary><c>pushhub webhooks add|list|rm|deliveries|replay</c>.</summary>
+public static class WebhooksCommand
+{
+    private static readonly string[] s_headers = ["id", "url", "task", "types", "enabled", "description", "created"];
+
+    public static Command Create(CommandBinder binder) => new("webhooks", "Register, list and remove webhooks; read their attempt log; replay events")
+    {
+        Add(binder), List(binder), Remove(binder), Deliveries(binder), Replay(binder),
+    };
+
+    private static Command Add(CommandBinder binder)
+    {
+        var url = new Argument<string>("url") { Description = "Where to POST events (absolute http or https)" };
+        var task = new Option<string?>("--task") { Description = "Only this task's events" };
+        var types = new Option<string[]>("--type") { Description = "Only events of this type (repeatable)" };
+        var description = new Option<string?>("--description") { Description = "A note for people" };
+        var secret = new Option<string?>("--secret") { Description = "The signing secret (default: generated whsec_...)" };
+        var command = new Command("add", "Register a webhook and print its signing secret (shown this once)") { url, task, types, description, secret };
+        return binder.Bind(command, async (session, cancellationToken) =>
+        {
+            var body = new JsonObject { ["url"] = session.Get(url) };
+            if (session.Get(task) is { } taskId)
+            {
+                body["task_id"] = taskId;
+            }
+            if (session.Get(types) is { Length: > 0 } typeList)
+            {
+                body["types"] = new JsonArray(typeList.Select(type => (JsonNode?)type).ToArray());
+            }
+            if (session.Get(description) is { } text)
+            {
+                body["description"] = text;
+            }
+            if (session.Get(secret) is { } given)
+            {
+                body["secret"] = given;
+            }
+            var reply = await session.Api.CreateWebhookAsync(body.ToJsonString(), cancellationToken);
+            session.Print(reply, webhook =>
+            {
+                Tables.Write(session.Console, s_headers, [Row(webhook)], "");
+                session.Out.WriteLine($"secret {webhook.Secret}");
+                session.Out.WriteLine("Keep the secret now: the hub will not show it again (rotate it to get a new one).");
+            });
+            return ExitCodes.Ok;
+        });
+    }
+
+    private static Command List(CommandBinder binder) => binder.Bind(new Command("list", "List the webhooks this key may manage"), async (session, cancellationToken) =>
+    {
+        var reply = await session.Api.ListWebhooksAsync(cancellationToken);
+        session.Print(reply, list => Tables.Write(session.Console, s_headers, list.Webhooks.Select(Row), "No webhooks."));
+        return ExitCodes.Ok;
+    });
+
+    private static Command Remove(CommandBinder binder)
+    {
+        var id = new Argument<string>("id") { Description = "The webhook's id (wh_...)" };
+        return binder.Bind(new Command("rm", "Delete a webhook; its pending deliveries go with it") { id }, async (session, cancellationToken) =>
+        {
+            await session.Api.DeleteWebhookAsync(session.Get(id), cancellationToken);
+            if (!session.Json)
+            {
+                session.Out.WriteLine($"deleted {session.Get(id)}");
+            }
+            return ExitCodes.Ok;
+        });
+    }
+
+    private static Command Deliveries(CommandBinder binder)
+    {
+        string[] headers = ["seq", "attempt", "outcome", "status", "ms", "error", "attempted", "next attempt"];
+        var id = new Argument<string>("id") { Description = "The webhook's id (wh_...)" };
+        var limit = new Option<int?>("--limit") { Description = "At most this many attempts (1 to 1000, default 100)" };
+        return binder.Bind(new Command("deliveries", "The webhook's attempt log, newest first") { id, limit }, async (session, cancellationToken) =>
+        {
+            var reply = await session.Api.ListDeliveriesAsync(session.Get(id), new QueryString().Add("limit", session.Get(limit)), cancellationToken);
+            session.Print(reply, list => Tables.Write(session.Console, headers, list.Deliveries.Select(attempt => (IReadOnlyList<string?>)
+                [Tables.Number(attempt.Seq), Tables.Number(attempt.Attempt), attempt.Outcome, attempt.ResponseStatus?.ToString(CultureInfo.InvariantCulture),
+                 attempt.DurationMs.ToString("0", CultureInfo.InvariantCulture), attempt.Error, Tables.Time(attempt.AttemptedAt), Tables.Time(attempt.NextAttemptAt)]),
+                "No delivery attempts yet."));
+            return ExitCodes.Ok;
+        });
+    }
+
+    private static Command Replay(CommandBinder binder)
+    {
+        var id = new Argument<string>("id") { Description = "The webhook's id (wh_...)" };
+        var after = new Option<long>("--after") { Description = "Redeliver the stored events after this seq", Required = true };
+        var until = new Option<long?>("--until") { Description = "... up to and including this seq" };
+        var command = new Command("replay", "Redeliver stored events to this webhook") { id, after, until };
+        return binder.Bind(command, async (session, cancellationToken) =>
+        {
+            var body = new JsonObject { ["after"] = session.Get(after) };
+            if (session.Get(until) is { } last)
+            {
+                body["until"] = last;
+            }
+            var reply = await session.Api.ReplayWebhookAsync(session.Get(id), body.ToJsonString(), cancellationToken);
+            session.Print(reply, result => session.Out.WriteLine($"queued {result.Queued} deliveries to {session.Get(id)}"));
+            return ExitCodes.Ok;
+        });
+    }
+
+    private static IReadOnlyList<string?> Row(Webhook webhook) =>
+        [webhook.Id, webhook.Url, webhook.TaskId ?? "*", webhook.Types is { Count: > 0 } types ? string.Join(' ', types) : "*",
+         webhook.Enabled ? "yes" : $"no ({webhook.DisabledReason})", webhook.Description, Tables.Time(webhook.CreatedAt)];
+}

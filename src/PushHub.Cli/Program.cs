@@ -1,0 +1,3 @@
+using PushHub.Cli;
+
+return await PushHubCli.RunAsync(args, CliContext.ForProcess());
