@@ -141,7 +141,7 @@ public static class EventEndpoints
         }
     }
 
-    private static async Task<IResult> PollAsync(HttpContext context, EventHub hub, TaskAccess access)
+    private static async Task<IResult> PollAsync(HttpContext context, EventHub hub, TaskAccess access, IHostApplicationLifetime lifetime)
     {
         var query = new QueryReader(context.Request.Query, new ValidationErrors()).AllowOnly("after", "task", "type", "limit", "wait");
         var after = query.Long("after", 0, long.MaxValue) ?? 0;
@@ -158,7 +158,8 @@ public static class EventEndpoints
             return forbidden;
         }
 
-        var result = await hub.PollAsync(after, new EventFilter(tasks, types), limit, TimeSpan.FromSeconds(wait), context.RequestAborted);
+        var result = await hub.PollAsync(after, new EventFilter(tasks, types), limit, TimeSpan.FromSeconds(wait), context.RequestAborted,
+            stopWaiting: lifetime.ApplicationStopping);
         return EventsJsonResult.Many(StatusCodes.Status200OK, result.Events, writer =>
         {
             writer.WriteNumber("last_seq"u8, result.LastSeq);

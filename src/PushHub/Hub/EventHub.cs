@@ -51,7 +51,10 @@ public sealed partial class EventHub
     /// Answers the events after <paramref name="after"/> matching <paramref name="filter"/>. With a
     /// <paramref name="wait"/>, when there are none yet, waits until one is committed or the time is up.
     /// </summary>
-    public async Task<PollResult> PollAsync(long after, EventFilter filter, int limit, TimeSpan wait, CancellationToken cancellationToken = default)
+    /// <remarks>When <paramref name="stopWaiting"/> fires (the hub is shutting down) a parked poll answers at once,
+    /// as if its wait were up, so a restart is not held back by clients that will simply poll again.</remarks>
+    public async Task<PollResult> PollAsync(long after, EventFilter filter, int limit, TimeSpan wait, CancellationToken cancellationToken = default,
+        CancellationToken stopWaiting = default)
     {
         var result = await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
         if (result.Events.Count > 0 || wait <= TimeSpan.Zero)
@@ -71,13 +74,15 @@ public sealed partial class EventHub
             {
                 return result;
             }
+            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopWaiting);
             try
             {
-                await waiter.Task.WaitAsync(wait, _time, cancellationToken).ConfigureAwait(false);
+                await waiter.Task.WaitAsync(wait, _time, waiting.Token).ConfigureAwait(false);
             }
-            catch (TimeoutException)
+            catch (Exception exception) when (exception is TimeoutException
+                || (exception is OperationCanceledException && stopWaiting.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
             {
-                // Nothing arrived in time: answer empty, with last_seq advanced to the head.
+                // Nothing arrived in time (or the hub is stopping): answer empty, with last_seq advanced to the head.
                 return await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
             }
         }

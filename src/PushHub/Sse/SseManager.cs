@@ -17,7 +17,8 @@ namespace PushHub.Sse;
 /// comments, while here the frame is built once per event (at commit) and shared by every stream; the tests
 /// check the output with <c>System.Net.ServerSentEvents.SseParser</c> instead.
 /// </remarks>
-public sealed partial class SseManager(EventHub hub, ConnectionStats stats, IOptions<SseOptions> options, TimeProvider time, ILogger<SseManager> logger)
+public sealed partial class SseManager(EventHub hub, ConnectionStats stats, IOptions<SseOptions> options, TimeProvider time,
+    IHostApplicationLifetime lifetime, ILogger<SseManager> logger)
 {
     private static readonly byte[] s_keepAlive = ": keepalive\n\n"u8.ToArray();
 
@@ -38,7 +39,8 @@ public sealed partial class SseManager(EventHub hub, ConnectionStats stats, IOpt
         using var subscription = hub.Subscribe(filter, after);
         // A reader that fell behind may be stuck in a write that never completes: abort the connection itself.
         using var onOverflow = subscription.Overflowed.Register(static state => ((HttpContext)state!).Abort(), context);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        // A stopping hub ends the stream cleanly; the client reconnects with Last-Event-ID and misses nothing.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         LogOpened(logger, context.TraceIdentifier, filter, after);
 
         var body = response.BodyWriter;
@@ -112,7 +114,7 @@ public sealed partial class SseManager(EventHub hub, ConnectionStats stats, IOpt
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // The client left (or was dropped for being slow): nothing to answer.
+            // The client left, was dropped for being slow, or the hub is stopping: nothing more to send.
         }
         catch (IOException)
         {

@@ -1,0 +1,44 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using PushHub.Tests.Infrastructure;
+
+namespace PushHub.Tests.Realtime;
+
+/// <summary>
+/// A stopping hub lets go of its long-lived requests at once, so a restart is not held up for the host's shutdown
+/// timeout: SSE streams end and parked long-polls answer (Kestrel drops upgraded WebSockets by itself). Each
+/// client then resumes from its last seq.
+/// </summary>
+public sealed class ShutdownTests
+{
+    [Fact]
+    public async Task Stopping_ends_sse_streams_and_answers_parked_polls()
+    {
+        using var hub = new LiveHub();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var head = await hub.Client.PublishSeqAsync("build-1", "task.started");
+
+        await using var sse = await SseClient.OpenAsync(hub.Client, "?task=build-1", lastEventId: 0, timeout.Token);
+        Assert.Equal(head.ToString(System.Globalization.CultureInfo.InvariantCulture), (await sse.NextAsync())!.Value.EventId);
+        using var pollResponse = hub.Client.GetAsync($"/events?after={head}&task=build-1&wait=60", timeout.Token);
+        await WaitForSubscribersAsync(hub, 2, timeout.Token);
+
+        hub.Factory.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+
+        Assert.Null(await sse.NextAsync());
+        using var poll = await pollResponse;
+        Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
+        var page = System.Text.Json.Nodes.JsonNode.Parse(await poll.Content.ReadAsStringAsync(timeout.Token))!;
+        Assert.Empty(page["events"]!.AsArray());
+        Assert.Equal(head, page["last_seq"]!.GetValue<long>());
+    }
+
+    private static async Task WaitForSubscribersAsync(LiveHub hub, int count, CancellationToken cancellationToken)
+    {
+        while (System.Text.Json.Nodes.JsonNode.Parse(await hub.Client.GetStringAsync("/stats", cancellationToken))!["subscribers"]!.GetValue<int>() < count)
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+    }
+}
