@@ -22,6 +22,9 @@ internal sealed class SubscriberGroup : IAsyncDisposable
     /// <summary>Distinct events received, summed over the subscribers.</summary>
     public long Received => Receivers.Sum(r => (long)r.Received);
 
+    /// <summary>Subscribers whose stream has ended before the run stopped it: the server closed them (or they failed).</summary>
+    public int Closed => _readers.Count(r => r.IsCompleted);
+
     /// <summary>Connects <paramref name="count"/> subscribers over <paramref name="transport"/>; null (reason on stderr) when not all of them got in.</summary>
     public static async Task<SubscriberGroup?> ConnectAsync(string transport, HubTarget target, HttpClient http, SocketsHttpHandler handler,
         string task, int count, int capacity)
