@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
-# PushHub vs nginx+Nchan, SSE fan-out, the same client (bench/PushHub.Bench sse) against each in turn.
+# PushHub vs nginx+Nchan: each scenario of bench/PushHub.Bench against PushHub, then against Nchan, with the same
+# client, on fresh servers; prints a markdown table (PushHub, Nchan, ratio, target) from that one run.
 # Loopback only (PushHub on 127.0.0.1:5398, Nchan on 127.0.0.1:5399); bounded in time; stops both servers on exit.
 # Needs: the .NET SDK, and Debian's nginx-light and libnginx-mod-nchan (apt-get install -y nginx-light libnginx-mod-nchan).
-# Usage: bench/compare-nchan.sh            (RUN_SECONDS=15 by default)
+# Usage: bench/compare-nchan.sh [all | publish batch sse ws longpoll idle ...]     (default: all)
+# Sizes (environment): RUN_SECONDS=15, FANOUT="5000x10 5000x50 1000x10 1000x50" (subscribers x events/s),
+#   IDLE_SUBSCRIBERS=10000, POLLS=10000, ROUNDS=5, PUBLISH_EVENTS=30000, BATCH_EVENTS=300000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUN_SECONDS=${RUN_SECONDS:-15}
+FANOUT=${FANOUT:-5000x10 5000x50 1000x10 1000x50}
+IDLE_SUBSCRIBERS=${IDLE_SUBSCRIBERS:-10000}
+POLLS=${POLLS:-10000}
+ROUNDS=${ROUNDS:-5}
+PUBLISH_EVENTS=${PUBLISH_EVENTS:-30000}
+BATCH_EVENTS=${BATCH_EVENTS:-300000}
+scenarios=${*:-all}
+[ "$scenarios" = all ] && scenarios="publish batch sse ws longpoll idle"
 PUSHHUB_URL=http://127.0.0.1:5398
 NCHAN_URL=http://127.0.0.1:5399
 BENCH=bench/PushHub.Bench/bin/Release/net10.0/PushHub.Bench.dll
 
-# 5,000 subscribers on each side of a loopback connection, plus publishers: raise the soft limit to the hard one.
+# Thousands of subscribers on each side of a loopback connection: raise the soft limit to the hard one.
 ulimit -n "$(ulimit -Hn)"
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 12000 ]; then
-    echo "nofile limit $(ulimit -n) is too low for 5,000 subscribers (client and server fds): raise the hard limit" >&2
+    echo "nofile limit $(ulimit -n) is too low for 10,000 connections per process: raise the hard limit" >&2
     exit 1
 fi
 command -v nginx >/dev/null || { echo "nginx not found: apt-get install -y nginx-light libnginx-mod-nchan" >&2; exit 1; }
@@ -22,70 +33,101 @@ command -v nginx >/dev/null || { echo "nginx not found: apt-get install -y nginx
 work=$(mktemp -d /tmp/pushhub-vs-nchan.XXXXXX)
 hub_pid=
 nginx_pid=
-cleanup() {
-    [ -n "$hub_pid" ] && kill "$hub_pid" 2>/dev/null && wait "$hub_pid" 2>/dev/null
-    [ -n "$nginx_pid" ] && kill -QUIT "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
-    rm -rf "$work"
+stop_servers() {
+    if [ -n "$hub_pid" ]; then kill "$hub_pid" 2>/dev/null; wait "$hub_pid" 2>/dev/null || true; fi
+    if [ -n "$nginx_pid" ]; then kill -QUIT "$nginx_pid" 2>/dev/null; wait "$nginx_pid" 2>/dev/null || true; fi
+    hub_pid= nginx_pid=
 }
-trap cleanup EXIT
+trap 'stop_servers; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
+
+# Fresh servers for each scenario, so none measures what the one before it left behind (memory, stored events).
+start_servers() {
+    rm -rf "$work/pushhub.db"* "$work/nginx"
+    Storage__Path="$work/pushhub.db" Serilog__MinimumLevel__Default=Warning \
+        src/PushHub/bin/Release/net10.0/PushHub --urls "$PUSHHUB_URL" >"$work/pushhub.log" 2>&1 &
+    hub_pid=$!
+    mkdir -p "$work/nginx/tmp"
+    nginx -c "$PWD/bench/nchan/nginx.conf" -p "$work/nginx/" >"$work/nginx.log" 2>&1 &
+    nginx_pid=$!
+    for _ in $(seq 1 60); do
+        curl -fs -o /dev/null "$PUSHHUB_URL/health/ready" && curl -fs -o /dev/null "$NCHAN_URL/status" && break
+        sleep 0.5
+    done
+    kill -0 "$hub_pid" || { echo "PushHub did not start:" >&2; cat "$work/pushhub.log" >&2; exit 1; }
+    kill -0 "$nginx_pid" || { echo "nginx did not start:" >&2; cat "$work/nginx.log" "$work/nginx/error.log" >&2; exit 1; }
+}
+
+# run <label> <scenario> <args...>: the scenario against PushHub, then Nchan; its "result" lines become rows.
+run() {
+    local label=$1 scenario=$2 target url out
+    shift 2
+    start_servers
+    for target in pushhub nchan; do
+        url=$PUSHHUB_URL
+        [ "$target" = nchan ] && url=$NCHAN_URL
+        out="$work/out.txt"
+        echo "-- $label, $target (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+        timeout $((RUN_SECONDS + 300)) dotnet "$BENCH" "$scenario" "$url" "$@" --target "$target" | tee "$out" | grep -v '^result ' \
+            || echo "   (run failed or timed out)"
+        sed -n 's/^result \([^=]*\)=\(.*\)$/\1\t\2/p' "$out" | while IFS=$'\t' read -r figure value; do
+            printf '%s\t%s\t%s\t%s\n' "$label" "$target" "$figure" "$value" >>"$work/rows"
+        done
+        sleep 3 # let the connections close
+    done
+    stop_servers
+}
 
 echo "== build (Release)"
 dotnet build -c Release src/PushHub -v q -nologo >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 dotnet build -c Release bench/PushHub.Bench -v q -nologo >>"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-
-echo "== start PushHub ($PUSHHUB_URL) and nginx+Nchan ($NCHAN_URL)"
-Storage__Path="$work/pushhub.db" Serilog__MinimumLevel__Default=Warning \
-    src/PushHub/bin/Release/net10.0/PushHub --urls "$PUSHHUB_URL" >"$work/pushhub.log" 2>&1 &
-hub_pid=$!
-mkdir -p "$work/nginx/tmp"
-nginx -c "$PWD/bench/nchan/nginx.conf" -p "$work/nginx/" >"$work/nginx.log" 2>&1 &
-nginx_pid=$!
-for _ in $(seq 1 60); do
-    curl -fs -o /dev/null "$PUSHHUB_URL/health/ready" && curl -s -o /dev/null "$NCHAN_URL/pub?id=ping" && break
-    sleep 0.5
-done
-kill -0 "$hub_pid" || { echo "PushHub did not start:" >&2; cat "$work/pushhub.log" >&2; exit 1; }
-kill -0 "$nginx_pid" || { echo "nginx did not start:" >&2; cat "$work/nginx.log" "$work/nginx/error.log" >&2; exit 1; }
-
-# run <target> <url> <subscribers> <events/s>: one bounded run; prints its lines and appends a summary row.
-run() {
-    local target=$1 url=$2 subs=$3 rate=$4 out
-    out="$work/$target-$subs-$rate.txt"
-    echo "-- $target: $subs subscribers, $rate events/s, $RUN_SECONDS s (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
-    timeout $((RUN_SECONDS + 120)) dotnet "$BENCH" sse "$url" "$subs" "$rate" "$RUN_SECONDS" --target "$target" | tee "$out" || echo "   (run failed or timed out)"
-    # "published P, deliveries D of E expected" / "deliveries/s X; publish→receive p50 A ms, p99 B ms, max C ms"
-    awk -v t="$target" -v s="$subs" -v r="$rate" '
-        /^published/ { d = $4; e = $6 }
-        /^deliveries\/s/ { gsub(/;/, ""); x = $2; p50 = $5; p99 = $8; mx = $11 }
-        END { printf "%s %s %s %s %s %s %s %s %s\n", s, r, t, (x ? x : "-"), (p50 ? p50 : "-"), (p99 ? p99 : "-"), (mx ? mx : "-"), (d ? d : "-"), (e ? e : "-") }
-    ' "$out" >>"$work/rows"
-    sleep 3 # let the last run's connections close
-}
+started=$(date -u +%FT%TZ)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 : >"$work/rows"
-for scenario in "5000 10" "5000 50" "1000 10" "1000 50"; do
-    set -- $scenario
-    run pushhub "$PUSHHUB_URL" "$1" "$2"
-    run nchan "$NCHAN_URL" "$1" "$2"
+for scenario in $scenarios; do
+    case $scenario in
+        publish) run "publish, 32 clients" publish --clients 32 --events "$PUBLISH_EVENTS" ;;
+        batch) run "batch of 1,000, 4 clients" batch --clients 4 --events "$BATCH_EVENTS" --batch 1000 ;;
+        sse | ws)
+            for size in $FANOUT; do
+                run "$scenario ${size%x*} subscribers, ${size#*x} events/s, ${RUN_SECONDS} s" "$scenario" "${size%x*}" "${size#*x}" "$RUN_SECONDS"
+            done ;;
+        longpoll) run "longpoll $POLLS parked, $ROUNDS rounds" longpoll "$POLLS" "$ROUNDS" ;;
+        idle) run "idle $IDLE_SUBSCRIBERS SSE subscribers" idle "$IDLE_SUBSCRIBERS" ;;
+        *) echo "unknown scenario $scenario (all, publish, batch, sse, ws, longpoll, idle)" >&2; exit 2 ;;
+    esac
 done
 
 echo
-echo "== PushHub vs Nchan, SSE fan-out, $RUN_SECONDS s per run, $(nproc) cores, $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD)"
-echo "   ratio = PushHub / Nchan (deliveries/s: higher is better; latency: lower is better)"
-awk '
-    function ratio(a, b) { return (a == "-" || b == "-" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
-    { key = $1 " " $2; v[key, $3, "x"] = $4; v[key, $3, "p50"] = $5; v[key, $3, "p99"] = $6; v[key, $3, "max"] = $7
-      v[key, $3, "d"] = $8; v[key, $3, "e"] = $9; if (!(key in seen)) { seen[key] = 1; order[n++] = key } }
+echo "== PushHub vs Nchan, $(nproc) cores, $started to $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD)," \
+    "load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+echo "   ratio = PushHub / Nchan (per second: higher is better; ms and KB: lower is better). Nchan keeps messages in"
+echo "   shared memory only (not durable); PushHub answers a publish after its commit to disk (durable)."
+echo
+awk -F'\t' '
+    BEGIN { n = 0 }
+    function number(x) { return x ~ /^-?[0-9]+(\.[0-9]+)?$/ }
+    function ratio(a, b) { return (number(a) && number(b) && a + 0 > 0 && b + 0 > 0) ? sprintf("%.2f", a / b) : "" }
+    function target(label, figure) {
+        if (label ~ /^sse 5000 subscribers, 10 events/ && figure == "p99 ms") return "≤ 100 ms"
+        if (label ~ /^sse 5000 subscribers, 50 events/ && figure == "deliveries/s") return "≥ 200,000 and ≥ 2.5× Nchan"
+        if (label ~ /^publish/ && figure == "events/s") return "≥ 15,000 (durable)"
+        if (label ~ /^publish/ && figure == "request p99 ms") return "≤ 10 ms"
+        if (label ~ /^batch/ && figure == "events/s") return "≥ 100,000 (Nchan: one message per batch)"
+        if (label ~ /^idle 10000/ && figure == "KB per subscriber (VmRSS)") return "≤ 12 KB"
+        if (label ~ /^longpoll 10000/ && figure ~ /^wake-up after publish answered, p99/) return "≤ 50 ms"
+        return ""
+    }
+    {
+        key = $1 SUBSEP $3; v[key, $2] = $4
+        if (!(key in seen)) { seen[key] = 1; label[n] = $1; figure[n] = $3; n++ }
+    }
     END {
-        printf "| subscribers | events/s | figure | PushHub | Nchan | ratio |\n|---|---|---|---|---|---|\n"
+        print "| scenario | figure | PushHub | Nchan | ratio | target |"
+        print "|---|---|---|---|---|---|"
         for (i = 0; i < n; i++) {
-            k = order[i]; split(k, f, " ")
-            printf "| %s | %s | deliveries/s | %s | %s | %s |\n", f[1], f[2], v[k, "pushhub", "x"], v[k, "nchan", "x"], ratio(v[k, "pushhub", "x"], v[k, "nchan", "x"])
-            printf "| %s | %s | p50 ms | %s | %s | %s |\n", f[1], f[2], v[k, "pushhub", "p50"], v[k, "nchan", "p50"], ratio(v[k, "pushhub", "p50"], v[k, "nchan", "p50"])
-            printf "| %s | %s | p99 ms | %s | %s | %s |\n", f[1], f[2], v[k, "pushhub", "p99"], v[k, "nchan", "p99"], ratio(v[k, "pushhub", "p99"], v[k, "nchan", "p99"])
-            printf "| %s | %s | max ms | %s | %s | %s |\n", f[1], f[2], v[k, "pushhub", "max"], v[k, "nchan", "max"], ratio(v[k, "pushhub", "max"], v[k, "nchan", "max"])
-            printf "| %s | %s | delivered of expected | %s of %s | %s of %s | |\n", f[1], f[2], v[k, "pushhub", "d"], v[k, "pushhub", "e"], v[k, "nchan", "d"], v[k, "nchan", "e"]
+            k = label[i] SUBSEP figure[i]; p = ((k, "pushhub") in v) ? v[k, "pushhub"] : "-"; c = ((k, "nchan") in v) ? v[k, "nchan"] : "-"
+            printf "| %s | %s | %s | %s | %s | %s |\n", label[i], figure[i], p, c, ratio(p, c), target(label[i], figure[i])
         }
     }' "$work/rows"
-echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

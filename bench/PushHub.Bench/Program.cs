@@ -1,17 +1,27 @@
-// PushHub load generator. Every scenario sends traffic only to the loopback hub it is given, is bounded in
-// count and time, and stops by itself. Results and how to run each scenario: bench/README.md.
+// PushHub load generator. Every scenario sends traffic only to the loopback server it is given (PushHub, or
+// nginx+Nchan with --target nchan), is bounded in count and time, and stops by itself. Each prints its figures,
+// and "result <figure>=<value>" lines that bench/compare-nchan.sh puts into its table. How to run: bench/README.md.
 using PushHub.Bench;
 
+var rest = args.Length > 0 ? args[1..] : [];
 return args.FirstOrDefault() switch
 {
-    "sse" => await SseFanout.RunAsync(args[1..]),
-    "publish" or "batch" => await PublishLoad.RunAsync(args),
+    "sse" or "ws" => await Fanout.RunAsync(args[0], rest),
+    "publish" or "batch" => await PublishLoad.RunAsync(args[0], rest),
+    "idle" => await IdleMemory.RunAsync(rest),
+    "longpoll" => await LongPollWakeup.RunAsync(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: PushHub.Bench publish|batch [--url U] [--clients N] [--events N] [--batch N]");
-    Console.Error.WriteLine("       PushHub.Bench sse <hub url> <subscribers> <events/s> <seconds> [--target pushhub|nchan]");
+    Console.Error.WriteLine("""
+        usage: PushHub.Bench <scenario> <url> ... [--target pushhub|nchan]
+          sse|ws   <url> <subscribers> <events/s> <seconds> [--sources N]   fan-out: deliveries/s, latency, lost
+          idle     <url> <subscribers> [--server-pid P[,P]] [--settle S]     resident memory per idle SSE subscriber
+          longpoll <url> <polls> <rounds>                                    wake-up latency of parked long-polls
+          publish  --url U [--clients N] [--events N]                        single-event POSTs
+          batch    --url U [--clients N] [--events N] [--batch N]            batches
+        """);
     return 2;
 }

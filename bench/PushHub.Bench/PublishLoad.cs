@@ -1,37 +1,36 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text;
 
 namespace PushHub.Bench;
 
-// PushHub load generator. Sends traffic only to the loopback hub it is pointed at; every scenario is bounded
-// by a count of requests and stops by itself.
-//
-//   dotnet run -c Release --project bench/PushHub.Bench -- publish --url http://127.0.0.1:5080 --clients 32 --events 50000
-//   dotnet run -c Release --project bench/PushHub.Bench -- batch   --url http://127.0.0.1:5080 --batch 1000 --events 500000 --clients 4
+// Publishing: single-event POSTs from concurrent clients, or batches; bounded by a count of requests.
+//   PushHub.Bench publish --url http://127.0.0.1:5080 --clients 32 --events 50000 [--target pushhub|nchan]
+//   PushHub.Bench batch   --url http://127.0.0.1:5080 --batch 1000 --events 500000 --clients 4 [--target pushhub|nchan]
+// Against Nchan the same bodies go to its publisher (POST /pub?id=<channel>); a batch is then one message holding
+// the array, and nothing is durable there (messages live in shared memory).
 /// <summary>Publishing: single-event POSTs from concurrent clients, or batches.</summary>
 internal static class PublishLoad
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string scenario, string[] args)
     {
-        var scenario = args.Length > 0 ? args[0] : "publish";
-        var url = new Uri(Option("--url", "http://127.0.0.1:5080"));
-        if (!IPAddress.TryParse(url.Host, out var ip) ? url.Host != "localhost" : !IPAddress.IsLoopback(ip))
+        if (BenchArgs.Parse(args) is not { } parsed)
         {
-            Console.Error.WriteLine("The load generator only sends to loopback addresses.");
             return 2;
         }
-        var clients = int.Parse(Option("--clients", scenario == "batch" ? "4" : "32"));
-        var total = int.Parse(Option("--events", scenario == "batch" ? "500000" : "50000"));
-        var batch = scenario == "batch" ? int.Parse(Option("--batch", "1000")) : 1;
+        var target = parsed.Target;
+        var clients = parsed.Int("--clients", 0, scenario == "batch" ? 4 : 32);
+        var total = parsed.Int("--events", 0, scenario == "batch" ? 500000 : 50000);
+        var batch = scenario == "batch" ? parsed.Int("--batch", 0, 1000) : 1;
         var requests = total / batch;
+        var task = HubTarget.NewTask();
 
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = url };
-        var body = BuildBody(batch);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = parsed.Url };
+        var one = HubTarget.EventBody(task, 0);
+        var body = Encoding.UTF8.GetBytes(batch == 1 ? one : "[" + string.Join(',', Enumerable.Repeat(one, batch)) + "]");
         // Warm up: connections, JIT, the hub's prepared statements.
         for (var i = 0; i < 200; i++)
         {
-            await SendAsync(http, body);
+            await target.PublishAsync(http, task, body);
         }
 
         var latencies = new double[requests];
@@ -44,7 +43,7 @@ internal static class PublishLoad
             while ((index = Interlocked.Increment(ref next)) < requests)
             {
                 var started = Stopwatch.GetTimestamp();
-                if (!await SendAsync(http, body))
+                if (!await target.PublishAsync(http, task, body))
                 {
                     Interlocked.Increment(ref failures);
                 }
@@ -55,31 +54,12 @@ internal static class PublishLoad
 
         Array.Sort(latencies);
         var eventsPerSecond = requests * batch / clock.Elapsed.TotalSeconds;
-        Console.WriteLine($"scenario={scenario} clients={clients} batch={batch} events={requests * batch} failures={failures}");
+        Console.WriteLine($"scenario={scenario} target={target.Name} clients={clients} batch={batch} events={requests * batch} failures={failures}");
         Console.WriteLine($"events/s={eventsPerSecond:0} requests/s={requests / clock.Elapsed.TotalSeconds:0}");
-        Console.WriteLine($"latency ms p50={Percentile(0.50):0.00} p99={Percentile(0.99):0.00} max={latencies[^1]:0.00}");
+        Console.WriteLine($"latency {Figures.Latency(latencies)}");
+        Figures.Result("events/s", Math.Round(eventsPerSecond));
+        Figures.ResultLatency("request ", latencies);
+        Figures.Result("failures", failures);
         return failures == 0 ? 0 : 1;
-
-        double Percentile(double p) => latencies[Math.Min(latencies.Length - 1, (int)(p * latencies.Length))];
-
-        string Option(string name, string fallback)
-        {
-            var at = Array.IndexOf(args, name);
-            return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
-        }
-
-        static byte[] BuildBody(int count)
-        {
-            const string one = "{\"task_id\":\"bench-1\",\"type\":\"task.progress\",\"data\":{\"percent\":42,\"message\":\"working\"}}";
-            return Encoding.UTF8.GetBytes(count == 1 ? one : "[" + string.Join(',', Enumerable.Repeat(one, count)) + "]");
-        }
-
-        static async Task<bool> SendAsync(HttpClient http, byte[] body)
-        {
-            using var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new("application/json");
-            using var response = await http.PostAsync("/events", content);
-            return response.StatusCode == HttpStatusCode.Accepted;
-        }
     }
 }

@@ -17,6 +17,30 @@ public sealed class LoadGeneratorSmokeTests
     }
 
     [Fact]
+    public async Task WebSocket_fan_out_delivers_every_event_to_every_subscriber()
+    {
+        var output = await RunAgainstHubAsync(url => ["ws", url, "20", "20", "2"]);
+        Assert.Matches(@"published (\d+), deliveries (\d+) of \2 expected", output);
+        Assert.Contains("result lost=0", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Idle_subscribers_are_measured_and_still_live()
+    {
+        // The tool finds the hub's process from its listening port and reads its memory from /proc.
+        var output = await RunAgainstHubAsync(url => ["idle", url, "50", "--settle", "0"]);
+        Assert.Matches(@"VmRSS [\d,]+ KB → [\d,]+ KB", output);
+        Assert.Contains("then one event: delivered to 50 of 50", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_parked_long_poll_wakes_up_in_every_round()
+    {
+        var output = await RunAgainstHubAsync(url => ["longpoll", url, "30", "2"]);
+        Assert.Contains("30 parked long-polls, 2 rounds; lost 0, duplicates 0", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Publishing_and_batches_are_all_accepted()
     {
         Assert.Contains("failures=0", await RunAgainstHubAsync(url => ["publish", "--url", url, "--clients", "4", "--events", "300"]), StringComparison.Ordinal);

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+
+namespace PushHub.Bench;
+
+// Fan-out: N subscribers (SSE or WebSocket) on one task, events published at a fixed rate, each carrying its
+// publish timestamp and its number, so every subscriber measures publish→receive latency and counts what it lost.
+//   PushHub.Bench sse|ws <url> <subscribers> <events/s> <seconds> [--target pushhub|nchan] [--sources N]
+/// <summary>SSE or WebSocket fan-out: latency, deliveries per second, and anything lost, duplicated or reordered.</summary>
+internal static class Fanout
+{
+    public static async Task<int> RunAsync(string transport, string[] args)
+    {
+        if (BenchArgs.Parse(args) is not { } parsed)
+        {
+            return 2;
+        }
+        var target = parsed.Target;
+        var subscribers = parsed.Int("--subscribers", 1, 5000);
+        var rate = parsed.Int("--rate", 2, 10);
+        var seconds = parsed.Int("--seconds", 3, 20);
+        var capacity = rate * seconds + 16;
+        var task = HubTarget.NewTask();
+
+        var handler = LoopbackClient.CreateHandler(parsed.Int("--sources", 0, 1));
+        using var http = new HttpClient(handler, disposeHandler: true) { BaseAddress = parsed.Url, Timeout = Timeout.InfiniteTimeSpan };
+        await using var group = await SubscriberGroup.ConnectAsync(transport, target, http, handler, task, subscribers, capacity);
+        if (group is null)
+        {
+            return 1;
+        }
+        Console.WriteLine($"{subscribers} {transport} subscribers connected to {target.Name} at {parsed.Url} on {task}; publishing {rate} events/s for {seconds} s");
+
+        var interval = TimeSpan.FromSeconds(1.0 / rate);
+        var clock = Stopwatch.StartNew();
+        var published = 0;
+        var publishes = new List<Task<bool>>();
+        while (clock.Elapsed < TimeSpan.FromSeconds(seconds) && published < capacity)
+        {
+            var due = interval * published;
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed);
+            }
+            publishes.Add(target.PublishAsync(http, task, published++));
+        }
+        var accepted = (await Task.WhenAll(publishes)).Count(ok => ok);
+        var elapsed = clock.Elapsed;
+        var expected = (long)accepted * subscribers;
+        // Whatever is still queued arrives within moments; give it up to 5 s, then count.
+        await Poll.UntilAsync(() => group.Received >= expected, TimeSpan.FromSeconds(5));
+        // A server may close a subscriber that cannot keep up (PushHub's bounded queues); this client does not
+        // resume, so what such a subscriber missed counts as lost, and how many were closed is reported.
+        var closed = group.Closed;
+        await group.DisposeAsync();
+        var receivers = group.Receivers;
+
+        var deliveries = receivers.Sum(r => (long)r.Received);
+        var lost = expected - deliveries;
+        var duplicates = receivers.Sum(r => (long)r.Duplicates);
+        var outOfOrder = receivers.Sum(r => (long)r.OutOfOrder);
+        var latencies = new double[deliveries];
+        var at = 0;
+        foreach (var receiver in receivers)
+        {
+            receiver.Latencies.CopyTo(latencies, at);
+            at += receiver.Latencies.Count;
+        }
+        Array.Sort(latencies);
+        var perSecond = deliveries / elapsed.TotalSeconds;
+        Console.WriteLine($"published {accepted}, deliveries {deliveries} of {expected} expected");
+        Console.WriteLine($"deliveries/s {perSecond:F0}; publish→receive {Figures.Latency(latencies)}");
+        Console.WriteLine($"lost {lost} (not received within 5 s of the last publish's answer), duplicates {duplicates}, out of order {outOfOrder}, " +
+            $"publishes refused {published - accepted}, subscribers closed by the server {closed}");
+        Figures.Result("deliveries/s", Math.Round(perSecond));
+        Figures.ResultLatency("", latencies);
+        Figures.Result("lost", lost);
+        Figures.Result("subscribers closed by the server", closed);
+        Figures.Result("delivered of expected", $"{deliveries:N0} of {expected:N0}");
+        // Anything lost, doubled or refused is a failure, whatever the speed.
+        return lost == 0 && duplicates == 0 && accepted == published ? 0 : 1;
+    }
+}

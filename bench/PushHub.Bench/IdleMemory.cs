@@ -1,0 +1,64 @@
+using System.Globalization;
+
+namespace PushHub.Bench;
+
+// Idle-subscriber memory: the server's resident memory before and after N SSE subscribers connect and go idle.
+//   PushHub.Bench idle <url> <subscribers> [--target pushhub|nchan] [--server-pid P[,P...]] [--settle S] [--sources N]
+// Without --server-pid the processes holding the port's listening socket are measured (nginx: master and
+// workers, summed). Then one event is published, and every subscriber must receive it: they were live, not dead.
+/// <summary>Resident memory per idle SSE subscriber, from the server's <c>/proc/&lt;pid&gt;/status</c>.</summary>
+internal static class IdleMemory
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (BenchArgs.Parse(args) is not { } parsed)
+        {
+            return 2;
+        }
+        var target = parsed.Target;
+        var subscribers = parsed.Int("--subscribers", 1, 10000);
+        var settle = TimeSpan.FromSeconds(parsed.Int("--settle", 0, 5));
+        var pids = parsed.Option("--server-pid") is { } given
+            ? given.Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList()
+            : ServerMemory.FindListeners(parsed.Url.Port);
+        if (pids.Count == 0)
+        {
+            Console.Error.WriteLine($"no process listens on port {parsed.Url.Port}: pass --server-pid");
+            return 2;
+        }
+        var task = HubTarget.NewTask();
+        var handler = LoopbackClient.CreateHandler(parsed.Int("--sources", 0, Math.Max(1, subscribers / 5000)));
+        using var http = new HttpClient(handler, disposeHandler: true) { BaseAddress = parsed.Url, Timeout = Timeout.InfiniteTimeSpan };
+
+        // The server settled and warmed up: one request served, then a pause.
+        await target.CountSubscribersAsync(http, task);
+        await Task.Delay(settle);
+        var residentBefore = ServerMemory.ResidentKb(pids);
+        var proportionalBefore = ServerMemory.ProportionalKb(pids);
+
+        await using var group = await SubscriberGroup.ConnectAsync("sse", target, http, handler, task, subscribers, 1);
+        if (group is null)
+        {
+            return 1;
+        }
+        await Task.Delay(settle);
+        var residentAfter = ServerMemory.ResidentKb(pids);
+        var proportionalAfter = ServerMemory.ProportionalKb(pids);
+
+        // Were they live? One event, to every one of them.
+        var accepted = await target.PublishAsync(http, task, 0);
+        await Poll.UntilAsync(() => group.Received >= subscribers, TimeSpan.FromSeconds(30));
+        var delivered = group.Receivers.Count(r => r.Received == 1);
+
+        var perConnection = (double)(residentAfter - residentBefore) / subscribers;
+        var proportionalPerConnection = (double)(proportionalAfter - proportionalBefore) / subscribers;
+        Console.WriteLine($"{target.Name} pid {string.Join(',', pids)}: VmRSS {residentBefore:N0} KB → {residentAfter:N0} KB, Pss {proportionalBefore:N0} KB → {proportionalAfter:N0} KB with {subscribers} idle SSE subscribers");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"resident memory per subscriber {perConnection:F1} KB (Pss {proportionalPerConnection:F1} KB)"));
+        Console.WriteLine($"then one event: delivered to {delivered} of {subscribers}");
+        Figures.Result("KB per subscriber (VmRSS)", Math.Round(perConnection, 1));
+        Figures.Result("KB per subscriber (Pss)", Math.Round(proportionalPerConnection, 1));
+        Figures.Result("server VmRSS before → after, MB", $"{residentBefore / 1024.0:F0} → {residentAfter / 1024.0:F0}");
+        Figures.Result("then one event: delivered of expected", $"{delivered:N0} of {subscribers:N0}");
+        return accepted && delivered == subscribers ? 0 : 1;
+    }
+}
