@@ -15,9 +15,11 @@ public sealed class WebhookConcurrencyTests
         try
         {
             await harness.RegisterAsync();
+            string fastId;
             using (var created = await harness.Client.PostAsync("/webhooks", HubClient.Json($$"""{"url":"{{fast.Url}}"}""")))
             {
                 Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+                fastId = System.Text.Json.Nodes.JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
             }
             for (var i = 0; i < 5; i++)
             {
@@ -26,8 +28,17 @@ public sealed class WebhookConcurrencyTests
 
             // The dispatcher runs on the fake clock: nudge it in steps far below the attempt timeout and first retry,
             // so a wake-up that coalesced under load is still followed by its next tick.
-            await WebhookReceiver.WaitForAsync(() => fast.Count == 5, "every event at the healthy endpoint",
-                () => harness.Time.Advance(TimeSpan.FromMilliseconds(10)));
+            try
+            {
+                await WebhookReceiver.WaitForAsync(() => fast.Count == 5, "every event at the healthy endpoint",
+                    () => harness.Time.Advance(TimeSpan.FromMilliseconds(10)));
+            }
+            catch (Xunit.Sdk.XunitException failure)
+            {
+                // Say why: the healthy endpoint's attempt log (a failed attempt waits for its retry on the fake clock).
+                Assert.Fail($"{failure.Message}; it got {fast.Count}; its attempt log: " +
+                    await harness.Client.GetStringAsync($"/webhooks/{fastId}/deliveries"));
+            }
             await WebhookReceiver.WaitForAsync(() => harness.Receiver.Count == 2, "two attempts at the hanging endpoint");
             // Its limit is two in flight: the other three wait for a slot instead of piling onto it.
             Assert.Equal(2, harness.Receiver.Count);
