@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using PushHub.Cli;
 using PushHub.Tests.Infrastructure;
 using PushHub.Tests.Security;
@@ -12,7 +10,7 @@ public sealed class ConnectionTests
     [Fact]
     public async Task An_unreachable_hub_gets_the_connection_exit_code_and_a_hint()
     {
-        var url = $"http://127.0.0.1:{FreePort()}/";
+        var url = $"http://127.0.0.1:{TestPorts.Free()}/";
 
         var result = await new CliRunner().RunAsync("--url", url, "tasks");
 
@@ -28,7 +26,7 @@ public sealed class ConnectionTests
         var cli = new CliRunner { Environment = { ["PUSHHUB_URL"] = hub.BaseAddress.ToString() } };
 
         var fromEnvironment = await cli.RunAsync("tasks");
-        var optionWins = await cli.RunAsync("tasks", "--url", $"http://127.0.0.1:{FreePort()}");
+        var optionWins = await cli.RunAsync("tasks", "--url", $"http://127.0.0.1:{TestPorts.Free()}");
 
         Assert.True(fromEnvironment.ExitCode == ExitCodes.Ok, fromEnvironment.ToString());
         Assert.Contains("build-1", fromEnvironment.Output);
@@ -82,12 +80,5 @@ public sealed class ConnectionTests
         Assert.Equal(ExitCodes.Ok, result.ExitCode);
         Assert.Contains("tail", result.Output);
         Assert.Contains("dead-letters", result.Output);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

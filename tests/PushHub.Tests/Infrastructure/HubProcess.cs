@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace PushHub.Tests.Infrastructure;
 
@@ -22,7 +21,7 @@ public sealed class HubProcess : IDisposable
 
     public static async Task<HubProcess> StartAsync(string databasePath, params string[] extraArgs)
     {
-        var port = FreePort();
+        var port = TestPorts.Free();
         var address = new Uri($"http://127.0.0.1:{port}");
         var dll = Path.Combine(AppContext.BaseDirectory, "PushHub.dll");
         var info = new ProcessStartInfo("dotnet")
@@ -78,13 +77,6 @@ public sealed class HubProcess : IDisposable
             await Task.Delay(100);
         }
         throw new TimeoutException("The hub did not become ready within 30 s.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using PushHub.Tests.Infrastructure;
 
 namespace PushHub.Tests.Security;
@@ -33,14 +31,6 @@ public sealed class CapturedHubProcess : IDisposable
             WorkingDirectory = TestPaths.RepositoryRoot,
         };
         return new CapturedHubProcess(Process.Start(start)!, data);
-    }
-
-    /// <summary>A loopback port nobody listens on right now.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Waits for the process to exit; null when it is still running after <paramref name="timeout"/>.</summary>

@@ -61,7 +61,7 @@ public sealed class OpenModeTests
     [Fact]
     public async Task Real_kestrel_refuses_oversized_request_headers()
     {
-        var port = CapturedHubProcess.FreePort();
+        var port = TestPorts.Free();
         using var hub = CapturedHubProcess.Start("--urls", $"http://127.0.0.1:{port}");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         await CapturedHubProcess.WaitUntilLiveAsync(client);

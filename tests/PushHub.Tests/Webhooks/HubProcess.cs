@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using PushHub.Tests.Infrastructure;
 
 namespace PushHub.Tests.Webhooks;
@@ -20,7 +19,7 @@ public sealed class HubProcess : IDisposable
 
     public static async Task<HubProcess> StartAsync(string databasePath)
     {
-        var port = FreePort();
+        var port = TestPorts.Free();
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = TestPaths.RepositoryRoot, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "PushHub.dll"));
         start.ArgumentList.Add("--urls");
@@ -67,12 +66,5 @@ public sealed class HubProcess : IDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
