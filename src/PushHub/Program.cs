@@ -37,6 +37,8 @@ builder.Services.AddSerilog((services, logger) =>
     });
 });
 
+CachingLoggerFactory.Wrap(builder.Services);
+
 builder.Services.AddPushHub();
 builder.Services.AddWebhooks();
 
