@@ -27,6 +27,11 @@ internal sealed partial class WebhookDispatcher(
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<long, bool> _inFlight = new();
     private readonly ConcurrentDictionary<string, int> _inFlightByEndpoint = new(StringComparer.Ordinal);
+    // Deliveries whose attempt finished, with the dispatch pass it finished in. A pass reads the due deliveries
+    // from a snapshot that may predate an attempt's record: one that finished during the pass is skipped until
+    // the next pass, or it would be sent again.
+    private readonly ConcurrentDictionary<long, long> _finishedInPass = new();
+    private long _pass;
     private long _lastLoop;
     private long _dispatchedAt;
 
@@ -89,6 +94,14 @@ internal sealed partial class WebhookDispatcher(
 
     private async Task DispatchDueAsync(CancellationToken cancellationToken)
     {
+        var pass = Interlocked.Increment(ref _pass);
+        foreach (var (id, finished) in _finishedInPass)
+        {
+            if (finished < pass - 1)
+            {
+                _finishedInPass.TryRemove(id, out _);
+            }
+        }
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         _dispatchedAt = now;
         foreach (var webhook in outbox.Enabled)
@@ -106,6 +119,10 @@ internal sealed partial class WebhookDispatcher(
                 if (free == 0)
                 {
                     break;
+                }
+                if (_finishedInPass.TryGetValue(delivery.Id, out var finished) && finished >= pass)
+                {
+                    continue; // recorded after this pass began: the row read may be stale
                 }
                 if (_inFlight.TryAdd(delivery.Id, true))
                 {
@@ -151,6 +168,7 @@ internal sealed partial class WebhookDispatcher(
         }
         finally
         {
+            _finishedInPass[delivery.Id] = Volatile.Read(ref _pass);
             _inFlight.TryRemove(delivery.Id, out _);
             _inFlightByEndpoint.AddOrUpdate(webhook.Id, 0, (_, count) => count - 1);
             Wake();
