@@ -5,7 +5,9 @@
 # Needs: the .NET SDK, and Debian's nginx-light and libnginx-mod-nchan (apt-get install -y nginx-light libnginx-mod-nchan).
 # Usage: bench/compare-nchan.sh [all | publish batch sse ws longpoll idle ...]     (default: all)
 # Sizes (environment): RUN_SECONDS=15, FANOUT="5000x10 5000x50 1000x10 1000x50" (subscribers x events/s),
-#   IDLE_SUBSCRIBERS=10000, POLLS=10000, ROUNDS=5, PUBLISH_EVENTS=30000, BATCH_EVENTS=300000.
+#   IDLE_SUBSCRIBERS=10000, POLLS=10000, ROUNDS=5, PUBLISH_EVENTS=30000, BATCH_EVENTS=300000,
+#   WARMUP_SECONDS=20 (an unmeasured fan-out run first, against both servers: .NET's tiered JIT is still
+#   recompiling PushHub's hot path for some seconds after start; publishing warms up by itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,7 @@ POLLS=${POLLS:-10000}
 ROUNDS=${ROUNDS:-5}
 PUBLISH_EVENTS=${PUBLISH_EVENTS:-30000}
 BATCH_EVENTS=${BATCH_EVENTS:-300000}
+WARMUP_SECONDS=${WARMUP_SECONDS:-20}
 scenarios=${*:-all}
 [ "$scenarios" = all ] && scenarios="publish batch sse ws longpoll idle"
 PUSHHUB_URL=http://127.0.0.1:5398
@@ -67,6 +70,12 @@ run() {
         url=$PUSHHUB_URL
         [ "$target" = nchan ] && url=$NCHAN_URL
         out="$work/out.txt"
+        if [ "$scenario" = sse ] || [ "$scenario" = ws ] && [ "$WARMUP_SECONDS" -gt 0 ]; then
+            echo "-- $label, $target: warming up for $WARMUP_SECONDS s (not measured)"
+            timeout $((WARMUP_SECONDS + 300)) dotnet "$BENCH" "$scenario" "$url" "$1" "$2" "$WARMUP_SECONDS" --target "$target" >/dev/null \
+                || echo "   (warm-up failed or timed out)"
+            sleep 3
+        fi
         echo "-- $label, $target (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
         timeout $((RUN_SECONDS + 300)) dotnet "$BENCH" "$scenario" "$url" "$@" --target "$target" | tee "$out" | grep -v '^result ' \
             || echo "   (run failed or timed out)"
