@@ -193,8 +193,15 @@ public sealed class EventFeed : IEventFeed
     {
         var byTask = _byTask;
         var allTasks = _allTasks;
-        return new FeedStats(byTask.ToDictionary(pair => pair.Key, pair => pair.Value.Length, StringComparer.Ordinal),
-            allTasks.Count(entry => entry.Listener.IsSubscriber));
+        var counts = new Dictionary<string, int>(byTask.Count, StringComparer.Ordinal);
+        foreach (var (task, entries) in byTask)
+        {
+            if (entries.Count(entry => entry.Listener.IsSubscriber) is > 0 and var count)
+            {
+                counts[task] = count;
+            }
+        }
+        return new FeedStats(counts, allTasks.Count(entry => entry.Listener.IsSubscriber));
     }
 
     // A class, not a record: entries are found and removed by reference.

@@ -14,6 +14,29 @@ public sealed class EventFeedTests
         public void OnEvent(HubEvent stored) => Seqs.Add(stored.Seq);
     }
 
+    private sealed class Machinery : IFeedListener
+    {
+        public void OnEvent(HubEvent stored)
+        {
+        }
+
+        public bool IsSubscriber => false;
+    }
+
+    [Fact]
+    public void The_hubs_own_listeners_are_not_counted_as_subscribers()
+    {
+        var feed = new EventFeed();
+        feed.Listen(EventFilter.All, new Machinery());
+        feed.Listen(new EventFilter(["a"], null), new Machinery());
+        feed.Listen(new EventFilter(["b"], null), new Recorder());
+
+        var stats = feed.GetStats();
+
+        Assert.Equal(1, stats.Total);
+        Assert.Equal(new Dictionary<string, int> { ["b"] = 1 }, stats.ListenersByTask);
+    }
+
     [Fact]
     public void A_one_shot_listener_gets_the_matching_events_of_one_batch_and_then_leaves_the_feed()
     {
