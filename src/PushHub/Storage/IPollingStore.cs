@@ -49,7 +49,11 @@ public interface IPollingStore
 public readonly record struct AppendOutcome(HubEvent Event, bool Created);
 
 /// <summary>A range read: events after <paramref name="After"/>, at most <paramref name="Limit"/>, up to <paramref name="UpTo"/>.</summary>
-public sealed record EventQuery(long After, int Limit, IReadOnlyCollection<string>? Tasks = null, IReadOnlyCollection<string>? Types = null, long? UpTo = null);
+public sealed record EventQuery(long After, int Limit, IReadOnlyCollection<string>? Tasks = null, IReadOnlyCollection<string>? Types = null, long? UpTo = null)
+{
+    /// <summary>Stop the page once the events read so far hold at least this many JSON bytes (always at least one event).</summary>
+    public int? MaxBytes { get; init; }
+}
 
 /// <summary>The task projection, kept in the same transaction as the events.</summary>
 public sealed record TaskSnapshot(
