@@ -8,9 +8,10 @@ internal sealed record FormatAttempt(int? Status, DeliveryVerdict Verdict, strin
 /// <summary>
 /// Makes one attempt at a destination in its format: builds the message, sends it over the SSRF-guarded webhook
 /// client or SMTP, and classifies the answer. No retry, timeout or breaker here: those belong to the pipeline,
-/// which wraps this call (and cancels <c>cancellationToken</c> on its timeout).
+/// which wraps this call (and cancels <c>cancellationToken</c> on its timeout). What an answer says about the
+/// service's rate limits is recorded in the <see cref="DeliveryPacer"/>; asking it before sending is the caller's.
 /// </summary>
-internal sealed class NotificationSender(IHttpClientFactory clients, IEmailTransport email, TimeProvider time)
+internal sealed class NotificationSender(IHttpClientFactory clients, IEmailTransport email, DeliveryPacer pacer, TimeProvider time)
 {
     public async Task<FormatAttempt> SendAsync(NotificationEvent notification, NotificationDestination destination, CancellationToken cancellationToken)
     {
@@ -36,6 +37,10 @@ internal sealed class NotificationSender(IHttpClientFactory clients, IEmailTrans
                 _ => throw new UnreachableException("a format made a message of an unknown kind"),
             };
             var verdict = format.Classify(answer, time.GetUtcNow());
+            if (format.Pacing(destination) is { } rule)
+            {
+                pacer.Record(rule, answer, verdict);
+            }
             verdict = verdict with { Reason = destination.Redact(verdict.Reason) };
             return new FormatAttempt(answer.Status, verdict, verdict.Reason, destination.Redact(answer.Body), Elapsed(started));
         }

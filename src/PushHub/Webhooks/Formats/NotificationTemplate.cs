@@ -17,7 +17,7 @@ internal sealed partial class NotificationTemplate
     /// <summary>The longest template accepted at registration.</summary>
     public const int MaxSourceLength = 8 * 1024;
 
-    /// <summary>The most output one render may write; past it the render fails (formats then cut to their own limits).</summary>
+    /// <summary>The most output one render keeps; the rest is dropped (formats then cut to their own limits).</summary>
     public const int MaxOutputLength = 16 * 1024;
 
     /// <summary>Statements one render may run (Fluid's <see cref="TemplateOptions.MaxSteps"/>): loops cannot run away.</summary>
@@ -171,39 +171,34 @@ internal sealed partial class NotificationTemplate
         }
     }
 
-    /// <summary>A <see cref="StringWriter"/> that refuses to grow past a limit.</summary>
+    /// <summary>
+    /// A <see cref="StringWriter"/> that keeps the first <c>limit</c> characters and drops the rest (never splitting
+    /// a surrogate pair): an event with a long message still gets a message, cut, rather than none.
+    /// </summary>
     private sealed class BoundedWriter(int limit) : StringWriter(CultureInfo.InvariantCulture)
     {
-        public override void Write(char value)
-        {
-            Check(1);
-            base.Write(value);
-        }
+        private bool _full;
 
-        public override void Write(string? value)
-        {
-            Check(value?.Length ?? 0);
-            base.Write(value);
-        }
+        public override void Write(char value) => Write([value]);
 
-        public override void Write(char[] buffer, int index, int count)
-        {
-            Check(count);
-            base.Write(buffer, index, count);
-        }
+        public override void Write(string? value) => Write(value.AsSpan());
+
+        public override void Write(char[] buffer, int index, int count) => Write(buffer.AsSpan(index, count));
 
         public override void Write(ReadOnlySpan<char> buffer)
         {
-            Check(buffer.Length);
-            base.Write(buffer);
-        }
-
-        private void Check(int more)
-        {
-            if (GetStringBuilder().Length + more > limit)
+            var room = limit - GetStringBuilder().Length;
+            if (_full || buffer.Length == 0)
             {
-                throw new TemplateRenderException($"renders more than {limit} characters");
+                return;
             }
+            if (buffer.Length > room)
+            {
+                _full = true;
+                buffer = buffer[..(room > 0 && char.IsHighSurrogate(buffer[room - 1]) ? room - 1 : room)];
+            }
+            // Straight into the builder: StringWriter's own span overload calls back into Write(char[], …) in a subclass.
+            GetStringBuilder().Append(buffer);
         }
     }
 }
