@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace PushHub.Hub;
 
 /// <summary>Fan-out settings, bound from the <c>Hub</c> section.</summary>
-public sealed class HubOptions
+public sealed class HubOptions : IValidatableObject
 {
     public const string Section = "Hub";
 
@@ -15,4 +15,19 @@ public sealed class HubOptions
     /// </summary>
     [Range(16, 1_000_000, ErrorMessage = "Hub:SubscriberQueueCapacity must be from 16 to 1000000.")]
     public int SubscriberQueueCapacity { get; set; } = 8192;
+
+    /// <summary>
+    /// The address people reach this hub's dashboard at (behind a proxy, the public one), such as
+    /// <c>https://push.example.com</c>. When set, notifications link to the task: <c>&lt;PublicUrl&gt;/#/tasks/&lt;id&gt;</c>.
+    /// </summary>
+    public Uri? PublicUrl { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (PublicUrl is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
+                                     || !string.IsNullOrEmpty(url.Query) || !string.IsNullOrEmpty(url.Fragment)))
+        {
+            yield return new ValidationResult("Hub:PublicUrl must be an absolute http or https URL without query or fragment, such as https://push.example.com", [nameof(PublicUrl)]);
+        }
+    }
 }

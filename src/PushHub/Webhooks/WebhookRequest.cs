@@ -9,7 +9,6 @@ namespace PushHub.Webhooks;
 /// </summary>
 internal sealed class WebhookRequest
 {
-    private const int MaxUrlLength = 2048;
     private const int MaxDescriptionLength = 1000;
     private const int MaxTypes = 64;
 
@@ -91,24 +90,7 @@ internal sealed class WebhookRequest
             errors.Add("url", $"must be a string, not {EventValidator.Describe(value.ValueKind)}");
             return null;
         }
-        var text = value.GetString()!;
-        if (text.Length > MaxUrlLength || !Uri.TryCreate(text, UriKind.Absolute, out var url)
-            || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps) || url.Host.Length == 0)
-        {
-            errors.Add("url", $"must be an absolute http or https URL of at most {MaxUrlLength} characters");
-            return null;
-        }
-        if (!string.IsNullOrEmpty(url.UserInfo))
-        {
-            errors.Add("url", "must not carry a user name or password");
-            return null;
-        }
-        if (!allowPrivateNetworks && SsrfGuard.Check(url) is { } reason)
-        {
-            errors.Add("url", reason);
-            return null;
-        }
-        return url;
+        return WebhookUrl.ReadHttp(value.GetString()!, allowPrivateNetworks, errors);
     }
 
     private static string? ReadOptional(JsonElement value, string field, ValidationErrors errors, Func<string, bool> isValid, string rule)

@@ -1,12 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Http.Headers;
-using System.Reflection;
-using System.Text;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using PushHub.Webhooks.Formats;
 
 namespace PushHub.Webhooks;
 
@@ -27,10 +25,6 @@ internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<Webhook
 {
     /// <summary>The named <see cref="HttpClient"/> for deliveries (no redirects, SSRF-vetted connections).</summary>
     public const string ClientName = "PushHub.Webhooks";
-
-    private const int MaxResponseBytes = 1024;
-
-    private static readonly string s_userAgent = "PushHub/" + Version();
 
     private readonly WebhookOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, ResiliencePipeline<AttemptResult>> _pipelines = new(StringComparer.Ordinal);
@@ -64,7 +58,7 @@ internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<Webhook
         {
             using var response = await clients.CreateClient(ClientName)
                 .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            var body = await ReadStartAsync(response, cancellationToken);
+            var body = await DeliveryAnswer.ReadStartAsync(response, cancellationToken);
             var status = (int)response.StatusCode;
             var error = status is >= 200 and < 300 ? null
                 : status is >= 300 and < 400 ? $"answered {status} redirect to {response.Headers.Location}; redirects are not followed"
@@ -79,28 +73,10 @@ internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<Webhook
 
     private HttpRequestMessage CreateRequest(WebhookRow webhook, PendingDelivery delivery)
     {
-        var body = delivery.Json!;
-        var id = WebhookSigner.MessageId(delivery.Seq);
         var now = time.GetUtcNow();
-        var timestamp = now.ToUnixTimeSeconds();
-        var key = WebhookSigner.Key(webhook.Secret);
-        var signature = WebhookSigner.StandardSignature(key, id, timestamp, body);
-        if (webhook.PreviousSecret is { } previous && webhook.PreviousUntil > now.ToUnixTimeMilliseconds())
-        {
-            signature += " " + WebhookSigner.StandardSignature(WebhookSigner.Key(previous), id, timestamp, body);
-        }
-        var content = new ByteArrayContent(body);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url) { Content = content };
-        var headers = request.Headers;
-        headers.TryAddWithoutValidation("User-Agent", s_userAgent);
-        headers.TryAddWithoutValidation("X-Task-ID", delivery.TaskId);
-        headers.TryAddWithoutValidation("X-Event-Type", delivery.Type);
-        headers.TryAddWithoutValidation("X-Webhook-Signature", WebhookSigner.BodySignature(key, body));
-        headers.TryAddWithoutValidation("webhook-id", id);
-        headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        headers.TryAddWithoutValidation("webhook-signature", signature);
-        return request;
+        var signing = new SigningSecrets(webhook.Secret, webhook.PreviousSecret,
+            webhook.PreviousUntil is { } until ? DateTimeOffset.FromUnixTimeMilliseconds(until) : null);
+        return StandardFormat.CreateSignedRequest(new Uri(webhook.Url), signing, delivery.Seq, delivery.TaskId, delivery.Type, delivery.Json!, now);
     }
 
     private ResiliencePipeline<AttemptResult> CreatePipeline() =>
@@ -117,14 +93,6 @@ internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<Webhook
             .AddTimeout(TimeSpan.FromSeconds(_options.TimeoutSeconds))
             .Build();
 
-    private static async Task<string?> ReadStartAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[MaxResponseBytes];
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var read = await stream.ReadAtLeastAsync(buffer, MaxResponseBytes, throwOnEndOfStream: false, cancellationToken);
-        return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
-    }
-
     private TimeSpan? RetryAfter(HttpResponseMessage response)
     {
         if (response.StatusCode is not (System.Net.HttpStatusCode.TooManyRequests or System.Net.HttpStatusCode.ServiceUnavailable)
@@ -138,16 +106,5 @@ internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<Webhook
 
     private double Elapsed(long started) => time.GetElapsedTime(started).TotalMilliseconds;
 
-    private static string Describe(HttpRequestException exception)
-    {
-        var inner = exception.InnerException is { } cause && cause.Message != exception.Message ? ": " + cause.Message : "";
-        return exception.Message + inner;
-    }
-
-    private static string Version()
-    {
-        var assembly = typeof(WebhookSender).Assembly;
-        var informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
-        return informational?.Split('+')[0] ?? assembly.GetName().Version?.ToString(3) ?? "0";
-    }
+    private static string Describe(HttpRequestException exception) => DeliveryAnswer.DescribeFailure(exception);
 }

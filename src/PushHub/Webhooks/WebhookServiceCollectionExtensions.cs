@@ -2,6 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using PushHub.Observability;
 using PushHub.Storage;
+using PushHub.Webhooks.Formats;
 
 namespace PushHub.Webhooks;
 
@@ -17,6 +18,7 @@ public static class WebhookServiceCollectionExtensions
         services.AddSingleton<WebhookAccess>();
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<WebhookSender>();
+        services.AddNotificationFormats();
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
 
