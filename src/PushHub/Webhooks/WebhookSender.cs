@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using PushHub.Storage;
 
 namespace PushHub.Webhooks;
 
@@ -38,7 +39,7 @@ internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<Webhook
     /// <summary>Drops an endpoint's pipeline (and circuit state), when it is changed or removed.</summary>
     public void Forget(string webhookId) => _pipelines.TryRemove(webhookId, out _);
 
-    public async Task<AttemptResult> SendAsync(WebhookRow webhook, PendingDelivery delivery, CancellationToken cancellationToken)
+    public async Task<AttemptResult> SendAsync(WebhookRecord webhook, ClaimedDelivery delivery, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         var pipeline = _pipelines.GetOrAdd(webhook.Id, _ => CreatePipeline());
@@ -57,7 +58,7 @@ internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<Webhook
         }
     }
 
-    private async ValueTask<AttemptResult> SendOnceAsync(WebhookRow webhook, PendingDelivery delivery, long started, CancellationToken cancellationToken)
+    private async ValueTask<AttemptResult> SendOnceAsync(WebhookRecord webhook, ClaimedDelivery delivery, long started, CancellationToken cancellationToken)
     {
         using var request = CreateRequest(webhook, delivery);
         try
@@ -77,26 +78,26 @@ internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<Webhook
         }
     }
 
-    private HttpRequestMessage CreateRequest(WebhookRow webhook, PendingDelivery delivery)
+    private HttpRequestMessage CreateRequest(WebhookRecord webhook, ClaimedDelivery delivery)
     {
-        var body = delivery.Json!;
+        var body = delivery.Json!.Value;
         var id = WebhookSigner.MessageId(delivery.Seq);
         var now = time.GetUtcNow();
         var timestamp = now.ToUnixTimeSeconds();
         var key = WebhookSigner.Key(webhook.Secret);
-        var signature = WebhookSigner.StandardSignature(key, id, timestamp, body);
-        if (webhook.PreviousSecret is { } previous && webhook.PreviousUntil > now.ToUnixTimeMilliseconds())
+        var signature = WebhookSigner.StandardSignature(key, id, timestamp, body.Span);
+        if (webhook.PreviousSecret is { } previous && webhook.PreviousSecretUntil > now)
         {
-            signature += " " + WebhookSigner.StandardSignature(WebhookSigner.Key(previous), id, timestamp, body);
+            signature += " " + WebhookSigner.StandardSignature(WebhookSigner.Key(previous), id, timestamp, body.Span);
         }
-        var content = new ByteArrayContent(body);
+        var content = new ReadOnlyMemoryContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url) { Content = content };
         var headers = request.Headers;
         headers.TryAddWithoutValidation("User-Agent", s_userAgent);
         headers.TryAddWithoutValidation("X-Task-ID", delivery.TaskId);
         headers.TryAddWithoutValidation("X-Event-Type", delivery.Type);
-        headers.TryAddWithoutValidation("X-Webhook-Signature", WebhookSigner.BodySignature(key, body));
+        headers.TryAddWithoutValidation("X-Webhook-Signature", WebhookSigner.BodySignature(key, body.Span));
         headers.TryAddWithoutValidation("webhook-id", id);
         headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
         headers.TryAddWithoutValidation("webhook-signature", signature);
