@@ -34,6 +34,7 @@ internal sealed partial class WebhookDispatcher(
     // Counters for the concurrency limits only: which delivery goes out is the store's claim, not these.
     private readonly ConcurrentDictionary<string, int> _inFlightByEndpoint = new(StringComparer.Ordinal);
     private int _inFlight;
+    private long _attempted;
     private long _lastLoop;
     private DateTimeOffset _dispatchedAt;
     private DateTimeOffset _countedAt = DateTimeOffset.MinValue;
@@ -44,6 +45,9 @@ internal sealed partial class WebhookDispatcher(
 
     /// <summary>Deliveries being attempted right now by this dispatcher.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Deliveries this dispatcher has claimed and attempted since it started.</summary>
+    public long Attempted => Interlocked.Read(ref _attempted);
 
     void IFeedListener.OnEvent(HubEvent stored) => Wake();
 
@@ -122,6 +126,7 @@ internal sealed partial class WebhookDispatcher(
             metrics.Coalesced(claim.Coalesced);
             foreach (var delivery in claim.Deliveries)
             {
+                Interlocked.Increment(ref _attempted);
                 Interlocked.Increment(ref _inFlight);
                 _inFlightByEndpoint.AddOrUpdate(webhook.Id, 1, (_, count) => count + 1);
                 _ = AttemptAsync(webhook, delivery, cancellationToken);
