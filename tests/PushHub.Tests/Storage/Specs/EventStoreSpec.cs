@@ -61,11 +61,14 @@ public abstract partial class EventStoreSpec : StorageSpec
     public async Task Concurrent_appenders_get_gap_free_seqs_each_batch_contiguous()
     {
         var acknowledged = new ConcurrentBag<long[]>();
+        IPollingStore[] nodes = [Events, (await SecondNodeAsync()).Events];
         await Task.WhenAll(Enumerable.Range(0, 8).Select(p => Task.Run(async () =>
         {
+            var node = nodes[p % 2];
             for (var n = 0; n < 25; n++)
             {
-                acknowledged.Add(n % 5 == 4 ? await AppendBatchAsync($"t{p}", 3) : [(await AppendAsync($"t{p}")).Seq]);
+                var outcomes = await node.AppendAsync(n % 5 == 4 ? [Input($"t{p}"), Input($"t{p}"), Input($"t{p}")] : [Input($"t{p}")]);
+                acknowledged.Add(outcomes.Select(o => o.Event.Seq).ToArray());
             }
         })));
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using PushHub.Hub;
+using PushHub.Storage;
 using PushHub.Tests.Infrastructure;
 
 namespace PushHub.Tests.Storage.Specs;
@@ -91,22 +92,19 @@ public abstract class LogFollowerSpec : StorageSpec
         Assert.Equal(11, _feed.Head);
     }
 
-    /// <summary>Appends from several publishers at once, singles and batches of up to five.</summary>
-    private Task AppendConcurrentlyAsync(int publishers, int rounds) =>
-        Task.WhenAll(Enumerable.Range(0, publishers).Select(p => Task.Run(async () =>
+    /// <summary>Appends from several publishers at once, half of them through the second node, singles and batches of up to five.</summary>
+    private async Task AppendConcurrentlyAsync(int publishers, int rounds)
+    {
+        IPollingStore[] nodes = [Events, (await SecondNodeAsync()).Events];
+        await Task.WhenAll(Enumerable.Range(0, publishers).Select(p => Task.Run(async () =>
         {
+            var node = nodes[p % 2];
             for (var n = 0; n < rounds; n++)
             {
-                if (n % 3 == 2)
-                {
-                    await AppendBatchAsync($"t{p}", 1 + n % 5);
-                }
-                else
-                {
-                    await AppendAsync($"t{p}");
-                }
+                await node.AppendAsync(Enumerable.Range(0, n % 3 == 2 ? 1 + n % 5 : 1).Select(_ => Input($"t{p}")).ToList());
             }
         })));
+    }
 
     /// <summary>Records what the feed hands it (on the publishing thread, one batch at a time).</summary>
     private sealed class Recorder : IFeedListener

@@ -29,10 +29,26 @@ public abstract class StorageSpec : IAsyncLifetime
     /// <summary>Creates an empty store of the provider under test, whose clock is <paramref name="time"/>.</summary>
     protected abstract Task<StoreUnderTest> CreateStoreAsync(TimeProvider time);
 
+    /// <summary>
+    /// The same store as a second node sees it, on the same clock. A one-node provider (SQLite: its lock file keeps a
+    /// second process out) answers <see cref="Store"/> itself; a clustered one opens another connection, so that the
+    /// tests that work from two nodes really do.
+    /// </summary>
+    protected virtual Task<StoreUnderTest> OpenSecondNodeAsync() => Task.FromResult(Store);
+
+    private StoreUnderTest? _secondNode;
+
+    /// <summary>The second node (<see cref="OpenSecondNodeAsync"/>), opened on first use.</summary>
+    protected async Task<StoreUnderTest> SecondNodeAsync() => _secondNode ??= await OpenSecondNodeAsync();
+
     public async Task InitializeAsync() => Store = await CreateStoreAsync(Time);
 
     public virtual async Task DisposeAsync()
     {
+        if (_secondNode is not null && _secondNode != Store)
+        {
+            await _secondNode.DisposeAsync();
+        }
         await Store.DisposeAsync();
         Timeout.Dispose();
     }

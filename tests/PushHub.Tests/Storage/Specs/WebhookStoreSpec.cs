@@ -114,7 +114,8 @@ public abstract partial class WebhookStoreSpec : StorageSpec
         var first = (await Webhooks.ClaimDueAsync("wh_1", now, Lease, 10)).Deliveries.Single();
         var again = await Webhooks.ClaimDueAsync("wh_1", now.AddSeconds(59), Lease, 10);
         var nextDue = await Webhooks.NextDueAsync();
-        var taken = (await Webhooks.ClaimDueAsync("wh_1", now + Lease, Lease, 10)).Deliveries.Single();
+        // Another node takes it over once the lease ends, as it would from a node that died mid-attempt.
+        var taken = (await (await SecondNodeAsync()).Webhooks.ClaimDueAsync("wh_1", now + Lease, Lease, 10)).Deliveries.Single();
         var lateAnswer = await Webhooks.ResolveAsync(first, Attempt(first, "succeeded"), new DeliveryResolution.Delivered());
 
         Assert.Equal(stored.Seq, first.Seq);
@@ -141,10 +142,12 @@ public abstract partial class WebhookStoreSpec : StorageSpec
             await AppendBatchAsync("a", 50);
         }
         var claimed = new ConcurrentBag<long>();
+        IWebhookStore[] nodes = [Webhooks, (await SecondNodeAsync()).Webhooks];
 
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(c => Task.Run(async () =>
         {
-            while ((await Webhooks.ClaimDueAsync("wh_1", Time.GetUtcNow(), Lease, 7)).Deliveries is { Count: > 0 } deliveries)
+            var node = nodes[c % 2];
+            while ((await node.ClaimDueAsync("wh_1", Time.GetUtcNow(), Lease, 7)).Deliveries is { Count: > 0 } deliveries)
             {
                 Assert.True(claimed.Count <= 200, "a delivery was claimed again while its lease ran");
                 foreach (var delivery in deliveries)
