@@ -1,8 +1,7 @@
 using BenchmarkDotNet.Attributes;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using PushHub.Hub;
 using PushHub.Storage;
+using PushHub.Storage.Sqlite;
 
 namespace PushHub.MicroBench;
 
@@ -10,7 +9,8 @@ namespace PushHub.MicroBench;
 public class StoreBenchmarks
 {
     private string _directory = "";
-    private PollingStore _store = null!;
+    private SqliteStorage _storage = null!;
+    private IPollingStore _store = null!;
     private EventInput[] _one = [];
 
     [Params(1, 32)]
@@ -20,15 +20,15 @@ public class StoreBenchmarks
     public void Setup()
     {
         _directory = Path.Combine(Path.GetTempPath(), "pushhub-microbench-" + Guid.NewGuid().ToString("n"));
-        _store = new PollingStore(Options.Create(new StorageOptions { Path = Path.Combine(_directory, "bench.db") }), new EventFeed(),
-            [], TimeProvider.System, NullLogger<PollingStore>.Instance);
+        _storage = SqliteStorage.Open(new StorageOptions { Path = Path.Combine(_directory, "bench.db") });
+        _store = _storage.Events;
         _one = [new EventInput("build-17", "task.progress", """{"percent":42}"""u8.ToArray(), null) { Percent = 42 }];
     }
 
     [GlobalCleanup]
     public async Task Cleanup()
     {
-        await _store.DisposeAsync();
+        await _storage.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
     }
 

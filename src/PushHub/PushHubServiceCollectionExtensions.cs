@@ -16,26 +16,23 @@ namespace PushHub;
 /// <summary>Registers the hub's services.</summary>
 public static class PushHubServiceCollectionExtensions
 {
-    /// <summary>The store, the hub and its feed, background services, options (validated at start) and JSON settings.</summary>
+    /// <summary>The store, the hub, its feed and log follower, background services, options (validated at start) and JSON settings.</summary>
     public static IServiceCollection AddPushHub(this IServiceCollection services)
     {
-        services.AddValidatedOptions<StorageOptions>(StorageOptions.Section);
-        services.AddValidatedOptions<RetentionOptions>(RetentionOptions.Section);
         services.AddValidatedOptions<LimitsOptions>(LimitsOptions.Section);
         services.AddValidatedOptions<HubOptions>(HubOptions.Section);
         services.AddValidatedOptions<TasksOptions>(TasksOptions.Section);
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<EventFeed>();
-        services.AddSingleton<IEventFeed>(sp => sp.GetRequiredService<EventFeed>());
-        services.AddSingleton<PollingStore>();
-        services.AddSingleton<IPollingStore>(sp => sp.GetRequiredService<PollingStore>());
+        services.AddPushHubStorage();
+        services.AddSingleton<IEventFeed, EventFeed>();
+        // Hosted services start before the server: the feed has its head before any request joins it.
+        services.AddHostedService<LogFollower>();
         services.AddSingleton<EventValidator>();
         services.AddSingleton<EventHub>();
         services.AddSingleton<ConnectionStats>();
         services.AddSse();
         services.AddPushWebSockets();
-        services.AddHostedService<RetentionService>();
         services.AddSingleton<StuckTaskMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<StuckTaskMonitor>());
 

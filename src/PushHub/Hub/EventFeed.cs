@@ -18,7 +18,6 @@ public sealed class EventFeed : IEventFeed
 
     public long Head => Volatile.Read(ref _head);
 
-    /// <summary>Sets the starting head (the store's head at start), before any event is published.</summary>
     public void Initialize(long head) => Volatile.Write(ref _head, head);
 
     public void Publish(IReadOnlyList<HubEvent> events)

@@ -4,8 +4,8 @@ using PushHub.Storage;
 namespace PushHub.Hub;
 
 /// <summary>
-/// The one entry point for publishing and reading events. Publishing appends through the store, whose writer
-/// hands committed events to the feed in seq order; reading is a poll, a long-poll woken by the feed, or a
+/// The one entry point for publishing and reading events. Publishing appends through the store; the node's
+/// <see cref="LogFollower"/> hands committed events to the feed in seq order; reading is a poll, a long-poll woken by the feed, or a
 /// <see cref="Subscription"/> that replays the backlog and then follows the feed.
 /// </summary>
 public sealed partial class EventHub
@@ -62,47 +62,54 @@ public sealed partial class EventHub
             return result;
         }
 
-        // A parked poll is a one-shot listener: the first commit with a matching event hands it those events,
-        // so ten thousand polls woken by one publish answer from memory instead of querying the store each.
-        var waiter = new FeedWaiter(limit);
-        using (_feed.Listen(filter, waiter, once: true))
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopWaiting);
+        var deadline = _time.GetUtcNow() + wait;
+        while (true)
         {
-            // An event committed between the first query and joining the feed would wake no one: look again.
-            // The waiter can only get events after this query's head, since the query found none matching.
-            result = await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
-            if (result.Events.Count > 0)
+            // A parked poll is a one-shot listener: the first batch with a matching event hands it those events,
+            // so ten thousand polls woken by one publish answer from memory instead of querying the store each.
+            var waiter = new FeedWaiter(after, limit);
+            using (_feed.Listen(filter, waiter, once: true))
             {
-                return result;
+                // An event committed between the first query and joining the feed would wake no one: look again.
+                // The waiter can only get events after this query's head, since the query found none matching.
+                result = await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
+                if (result.Events.Count > 0)
+                {
+                    return result;
+                }
+                var remaining = deadline - _time.GetUtcNow();
+                try
+                {
+                    await waiter.Task.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _time, waiting.Token).ConfigureAwait(false);
+                }
+                catch (Exception exception) when (exception is TimeoutException
+                    || (exception is OperationCanceledException && stopWaiting.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
+                {
+                    // Nothing arrived in time (or the hub is stopping): answer empty, with last_seq advanced to the head.
+                    return await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
+                }
             }
-            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopWaiting);
-            try
+            var events = waiter.Received();
+            if (events.Count > 0)
             {
-                await waiter.Task.WaitAsync(wait, _time, waiting.Token).ConfigureAwait(false);
+                return new PollResult(events, events[^1].Seq, result.Truncated);
             }
-            catch (Exception exception) when (exception is TimeoutException
-                || (exception is OperationCanceledException && stopWaiting.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
-            {
-                // Nothing arrived in time (or the hub is stopping): answer empty, with last_seq advanced to the head.
-                return await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
-            }
+            // The feed trails the store by the follower's hop: the batch that woke this poll held only events at or
+            // below the caller's cursor, which it has seen. Wait for the next one.
         }
-        var events = waiter.Received();
-        return new PollResult(events, events[^1].Seq, result.Truncated);
     }
 
     private async Task<PollResult> QueryAsync(long after, EventFilter filter, int limit, CancellationToken cancellationToken)
     {
-        // Read the bounds first: everything up to head is committed, so an empty filtered answer can still
-        // advance the caller's cursor to head without skipping an event it should have seen.
-        var head = _store.HeadSeq;
-        var truncated = after < _store.FirstSeq - 1;
-        var events = await _store.ReadAsync(new EventQuery(after, limit, filter.Tasks, filter.Types, UpTo: head), cancellationToken).ConfigureAwait(false);
-        var lastSeq = events.Count == limit ? events[^1].Seq : Math.Max(after, head);
-        return new PollResult(events, lastSeq, truncated);
+        // The page's own head: everything up to it is committed, so an empty filtered answer still advances the
+        // caller's cursor to it without skipping an event it should have seen.
+        var page = await _store.ReadPageAsync(new EventQuery(after, limit, filter.Tasks, filter.Types), cancellationToken).ConfigureAwait(false);
+        return new PollResult(page.Events, page.NextCursor(after, upTo: null), page.ResetTo is not null);
     }
 
     /// <summary>Collects the matching events of the batch that woke it, in seq order, up to the page size.</summary>
-    private sealed class FeedWaiter(int limit) : IFeedListener
+    private sealed class FeedWaiter(long after, int limit) : IFeedListener
     {
         private readonly TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly List<HubEvent> _events = [];
@@ -113,7 +120,7 @@ public sealed partial class EventHub
         {
             lock (_events)
             {
-                if (_events.Count < limit)
+                if (stored.Seq > after && _events.Count < limit)
                 {
                     _events.Add(stored);
                 }

@@ -1,17 +1,20 @@
 namespace PushHub.Hub;
 
 /// <summary>
-/// The live feed of committed events, in seq order. The store publishes to it after each commit; subscriptions
-/// and long-polls listen to it. It is an interface so that a clustered feed (events from other nodes) can take
-/// its place without the transports noticing.
+/// This node's live feed of committed events, in seq order. The node's <see cref="LogFollower"/> publishes to it
+/// every batch the store commits, whichever node committed it; subscriptions and long-polls listen to it.
 /// </summary>
 public interface IEventFeed
 {
     /// <summary>The highest seq handed to listeners so far.</summary>
     long Head { get; }
 
-    /// <summary>Hands committed events to the listeners whose filter they match. Called by one writer at a time,
-    /// in seq order; the list is not kept after the call.</summary>
+    /// <summary>Sets the starting head (where the log follower starts), before any event is published and before
+    /// the server takes requests.</summary>
+    void Initialize(long head);
+
+    /// <summary>Hands committed events to the listeners whose filter they match. Called by the log follower alone,
+    /// in seq order, with no gap; the list is not kept after the call.</summary>
     void Publish(IReadOnlyList<HubEvent> events);
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using PushHub.Hub;
+using PushHub.Storage;
 
 namespace PushHub.Observability;
 
@@ -17,15 +18,16 @@ public sealed class PushHubMetrics
 
     private readonly PublishRate _rate;
 
-    public PushHubMetrics(IMeterFactory meterFactory, IEventFeed feed, PublishRate rate, ConnectionStats connections)
+    public PushHubMetrics(IMeterFactory meterFactory, IEventFeed feed, IPollingStore store, PublishRate rate, ConnectionStats connections)
     {
         _rate = rate;
         Meter = meterFactory.Create(MeterName);
         _eventsPublished = Meter.CreateCounter<long>("pushhub.events.published", "{event}", "Events durably stored");
         _publishDuration = Meter.CreateHistogram<double>("pushhub.publish.duration", "ms", "Time from a publish request's arrival to its commit");
-        _storeBatchSize = Meter.CreateHistogram<long>("pushhub.store.batch.size", "{event}", "Events per group commit");
+        _storeBatchSize = Meter.CreateHistogram<long>("pushhub.store.batch.size", "{event}",
+            "Events per committed batch as the log follower receives them (on SQLite, one group commit)");
         Meter.CreateObservableGauge("pushhub.subscribers", () => feed.GetStats().Total, "{subscriber}", "Live listeners on the event feed (subscriptions and parked long-polls)");
-        Meter.CreateObservableGauge("pushhub.head.seq", () => feed.Head, "{seq}", "The highest committed seq");
+        Meter.CreateObservableGauge("pushhub.head.seq", () => store.HeadSeq, "{seq}", "The highest committed seq");
         Meter.CreateObservableGauge("pushhub.connections", () => connections.Snapshot()
             .Select(pair => new Measurement<long>(pair.Value, new KeyValuePair<string, object?>("transport", pair.Key.ToString().ToLowerInvariant()))),
             "{connection}", "Open connections per transport");
@@ -40,6 +42,7 @@ public sealed class PushHubMetrics
         _publishDuration.Record(duration.TotalMilliseconds);
     }
 
+    /// <summary>A committed batch reached this node's log follower.</summary>
     public void Committed(int events)
     {
         _storeBatchSize.Record(events);

@@ -1,4 +1,3 @@
-using Dapper;
 using PushHub.Hub;
 using PushHub.Security;
 using PushHub.Storage;
@@ -14,8 +13,8 @@ public static class StatsEndpoints
             .Produces<HubStats>()
             .RequireAuthorization(HubPolicies.Subscriber);
 
-    private static async Task<IResult> GetAsync(HttpContext context, PollingStore store, IEventFeed feed, ConnectionStats connections,
-        PublishRate rate, TaskAccess access)
+    private static async Task<IResult> GetAsync(HttpContext context, IPollingStore store, IWebhookStore webhooks, IEventFeed feed,
+        ConnectionStats connections, PublishRate rate, TaskAccess access)
     {
         var feedStats = feed.GetStats();
         // Task ids are data: a caller sees the subscriber counts of the tasks it may read.
@@ -24,10 +23,7 @@ public static class StatsEndpoints
             .OrderByDescending(pair => pair.Value).ThenBy(pair => pair.Key, StringComparer.Ordinal).Take(100)
             .ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
 
-        await using var connection = await store.OpenReadConnectionAsync(context.RequestAborted);
-        var (webhooks, pending, deadLetters) = await connection.QuerySingleAsync<(long, long, long)>(new CommandDefinition(
-            "SELECT (SELECT count(*) FROM webhooks WHERE enabled = 1), (SELECT count(*) FROM webhook_deliveries), (SELECT count(*) FROM dead_letters)",
-            cancellationToken: context.RequestAborted));
+        var counts = await webhooks.CountAsync(context.RequestAborted);
 
         return TypedResults.Ok(new HubStats(
             store.HeadSeq,
@@ -35,9 +31,9 @@ public static class StatsEndpoints
             connections.Snapshot().ToDictionary(pair => pair.Key.ToString().ToLowerInvariant(), pair => pair.Value, StringComparer.Ordinal),
             feedStats.Total,
             byTask,
-            webhooks,
-            pending,
-            deadLetters,
+            counts.EnabledWebhooks,
+            counts.PendingDeliveries,
+            counts.DeadLetters,
             rate.Last(PublishRate.Seconds),
             access.IsOpen));
     }

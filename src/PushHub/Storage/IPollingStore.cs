@@ -3,16 +3,21 @@ using PushHub.Hub;
 namespace PushHub.Storage;
 
 /// <summary>
-/// The sequenced event log. It assigns <c>seq</c>, keeps the task projection (and whatever else takes part in an
-/// append through <see cref="IAppendParticipant"/>) in the same transaction, serves range reads and prunes by
-/// retention. It is an interface so that a clustered store can take the place of the SQLite one.
+/// The sequenced event log. It assigns <c>seq</c>, keeps the task projection, idempotency keys and the webhook outbox
+/// (<see cref="IWebhookStore"/>) in the same atomic step, serves range reads, hands committed events to each node's
+/// log follower and prunes by retention. The SQLite provider (<c>Storage/Sqlite</c>) is one implementation; nothing
+/// outside a provider's folder knows which one runs.
 /// </summary>
 public interface IPollingStore
 {
-    /// <summary>The highest committed seq; 0 before the first event.</summary>
+    /// <summary>
+    /// The highest committed seq as this node last knew it; 0 before the first event. Cheap, for statistics and hints:
+    /// anything that must be exact (a poll's <c>last_seq</c>) takes <see cref="EventPage.Head"/> from a read instead.
+    /// </summary>
     long HeadSeq { get; }
 
-    /// <summary>The oldest seq still stored; <see cref="HeadSeq"/> + 1 when nothing is stored.</summary>
+    /// <summary>The oldest seq still stored, as this node last knew it; <see cref="HeadSeq"/> + 1 when nothing is stored.
+    /// A hint like <see cref="HeadSeq"/>: a reader learns of removed events from <see cref="EventPage.ResetTo"/>.</summary>
     long FirstSeq { get; }
 
     /// <summary>
@@ -27,8 +32,22 @@ public interface IPollingStore
     /// </summary>
     Task<HubEvent?> AppendIfUnchangedAsync(EventInput input, long expectedLastSeq, CancellationToken cancellationToken = default);
 
-    /// <summary>Events with <c>seq</c> above <see cref="EventQuery.After"/>, oldest first, matching the filters.</summary>
-    Task<IReadOnlyList<HubEvent>> ReadAsync(EventQuery query, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// One page of events with <c>seq</c> above <see cref="EventQuery.After"/>, oldest first, matching the filters, at
+    /// most <see cref="EventQuery.Limit"/> of them and none above <see cref="EventQuery.UpTo"/>, stopping once
+    /// <see cref="EventQuery.MaxBytes"/> is reached; with the head, completeness and reset the same read saw
+    /// (see <see cref="EventPage"/>).
+    /// </summary>
+    Task<EventPage> ReadPageAsync(EventQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every committed event with a seq above <paramref name="after"/>, in committed batches, in seq order, with no gap
+    /// and no duplicate, until <paramref name="cancellationToken"/> fires: first the backlog (read from the store when
+    /// <paramref name="after"/> is behind), then each batch as it commits, whichever node committed it. Events that
+    /// retention removed before they could be read are skipped (the log continues after them). The enumeration ends
+    /// when the store is disposed.
+    /// </summary>
+    IAsyncEnumerable<IReadOnlyList<HubEvent>> FollowAsync(long after, CancellationToken cancellationToken = default);
 
     Task<TaskSnapshot?> GetTaskAsync(string taskId, CancellationToken cancellationToken = default);
 
@@ -43,6 +62,14 @@ public interface IPollingStore
 
     /// <summary>Proves the store accepts a write, through the same writer that commits events.</summary>
     Task CheckWritableAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Reads that every provider gets from <see cref="IPollingStore.ReadPageAsync"/>.</summary>
+public static class PollingStoreExtensions
+{
+    /// <summary>The events of <see cref="IPollingStore.ReadPageAsync"/>, for a reader that needs no more than them.</summary>
+    public static async Task<IReadOnlyList<HubEvent>> ReadAsync(this IPollingStore store, EventQuery query, CancellationToken cancellationToken = default) =>
+        (await store.ReadPageAsync(query, cancellationToken).ConfigureAwait(false)).Events;
 }
 
 /// <summary>An event as stored by <see cref="IPollingStore.AppendAsync"/>; <c>Created</c> is false for an idempotent retry.</summary>

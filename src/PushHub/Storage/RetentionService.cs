@@ -4,11 +4,19 @@ using Microsoft.Extensions.Options;
 
 namespace PushHub.Storage;
 
-/// <summary>Prunes the event log to <see cref="RetentionOptions.MaxEvents"/> and <see cref="RetentionOptions.MaxAge"/>.</summary>
-public sealed partial class RetentionService(IPollingStore store, IOptions<RetentionOptions> options, TimeProvider time, ILogger<RetentionService> logger)
-    : BackgroundService
+/// <summary>
+/// Prunes the event log to <see cref="RetentionOptions.MaxEvents"/> and <see cref="RetentionOptions.MaxAge"/>, once per
+/// cluster: a node sweeps only while it holds the <see cref="LeaseName"/> lease.
+/// </summary>
+public sealed partial class RetentionService(IPollingStore store, IClusterLeases leases, IOptions<RetentionOptions> options, TimeProvider time,
+    ILogger<RetentionService> logger) : BackgroundService
 {
+    public const string LeaseName = "retention";
+
     private readonly RetentionOptions _options = options.Value;
+
+    /// <summary>Held across ticks, so the holder keeps it; one that dies hands it on within this time.</summary>
+    private TimeSpan LeaseDuration => _options.Interval * 2;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -17,7 +25,10 @@ public sealed partial class RetentionService(IPollingStore store, IOptions<Reten
         {
             try
             {
-                await SweepAsync(stoppingToken).ConfigureAwait(false);
+                if (await leases.TryAcquireAsync(LeaseName, LeaseDuration, stoppingToken).ConfigureAwait(false))
+                {
+                    await SweepAsync(stoppingToken).ConfigureAwait(false);
+                }
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -25,6 +36,12 @@ public sealed partial class RetentionService(IPollingStore store, IOptions<Reten
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await leases.ReleaseAsync(LeaseName, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One sweep: removes what is beyond the limits now.</summary>

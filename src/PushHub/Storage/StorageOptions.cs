@@ -3,9 +3,13 @@ using System.ComponentModel.DataAnnotations;
 namespace PushHub.Storage;
 
 /// <summary>Where and how events are stored, bound from the <c>Storage</c> section.</summary>
-public sealed class StorageOptions
+public sealed class StorageOptions : IValidatableObject
 {
     public const string Section = "Storage";
+
+    /// <summary>Which store provider holds the log, the task projection and the webhook outbox.</summary>
+    [EnumDataType(typeof(StorageProvider), ErrorMessage = "Storage:Provider must be Sqlite or Redis.")]
+    public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
 
     /// <summary>The SQLite database file; a relative path is taken from the working directory.</summary>
     [Required(AllowEmptyStrings = false, ErrorMessage = "Storage:Path must name the SQLite database file, e.g. data/pushhub.db.")]
@@ -21,6 +25,26 @@ public sealed class StorageOptions
     /// <summary>The most events one group commit may hold.</summary>
     [Range(1, 100_000, ErrorMessage = "Storage:MaxBatchEvents must be from 1 to 100000.")]
     public int MaxBatchEvents { get; set; } = 2000;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Provider == StorageProvider.Redis)
+        {
+            yield return new ValidationResult(
+                "Storage:Provider is Redis, but the Redis provider is not built into this version; set Storage:Provider to Sqlite.",
+                [nameof(Provider)]);
+        }
+    }
+}
+
+/// <summary>The store providers (<c>Storage:Provider</c>).</summary>
+public enum StorageProvider
+{
+    /// <summary>The embedded SQLite database: one node.</summary>
+    Sqlite,
+
+    /// <summary>A shared Redis: several hub nodes (cluster mode).</summary>
+    Redis,
 }
 
 public enum SynchronousMode

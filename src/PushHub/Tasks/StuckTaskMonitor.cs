@@ -6,10 +6,15 @@ using PushHub.Storage;
 
 namespace PushHub.Tasks;
 
-/// <summary>Publishes <c>task.stuck</c> for running tasks that have been silent for <see cref="TasksOptions.StuckAfter"/>.</summary>
-public sealed partial class StuckTaskMonitor(IPollingStore store, IOptions<TasksOptions> options, TimeProvider time, ILogger<StuckTaskMonitor> logger)
-    : BackgroundService
+/// <summary>
+/// Publishes <c>task.stuck</c> for running tasks that have been silent for <see cref="TasksOptions.StuckAfter"/>, once per
+/// cluster: a node scans only while it holds the <see cref="LeaseName"/> lease.
+/// </summary>
+public sealed partial class StuckTaskMonitor(IPollingStore store, IClusterLeases leases, IOptions<TasksOptions> options, TimeProvider time,
+    ILogger<StuckTaskMonitor> logger) : BackgroundService
 {
+    public const string LeaseName = "stuck-tasks";
+
     private const int BatchSize = 500;
 
     private readonly TasksOptions _options = options.Value;
@@ -21,13 +26,23 @@ public sealed partial class StuckTaskMonitor(IPollingStore store, IOptions<Tasks
         {
             try
             {
-                await ScanAsync(stoppingToken).ConfigureAwait(false);
+                // Held across ticks, so the holder keeps it; one that dies hands it on within two intervals.
+                if (await leases.TryAcquireAsync(LeaseName, _options.StuckCheckInterval * 2, stoppingToken).ConfigureAwait(false))
+                {
+                    await ScanAsync(stoppingToken).ConfigureAwait(false);
+                }
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 LogScanFailed(logger, exception);
             }
         }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await leases.ReleaseAsync(LeaseName, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One scan: marks every running task silent since before now − StuckAfter. Answers the events published.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using PushHub.Http;
 using PushHub.Hub;
 using PushHub.Security;
+using PushHub.Storage;
 
 namespace PushHub.Webhooks;
 
@@ -19,7 +20,7 @@ public static class DeadLetterEndpoints
         return group;
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, WebhookStore store, WebhookAccess access)
+    private static async Task<IResult> ListAsync(HttpContext context, IWebhookStore store, WebhookAccess access)
     {
         var query = new QueryReader(context.Request.Query, new ValidationErrors()).AllowOnly("webhook_id", "limit");
         var webhookId = query.Single("webhook_id");
@@ -28,18 +29,18 @@ public static class DeadLetterEndpoints
         {
             return Problems.Validation(query.Errors);
         }
-        var deadLetters = await store.ListDeadLettersAsync(webhookId, limit, context.RequestAborted);
+        IReadOnlyCollection<string>? webhookIds = webhookId is null ? null : [webhookId];
         if (!context.User.IsInRole(HubRoles.Admin))
         {
-            // A publisher sees the dead letters of the webhooks it may manage.
-            var manageable = (await store.ListAsync(int.MaxValue, context.RequestAborted))
-                .Where(row => access.CanManage(context.User, row.TaskId)).Select(row => row.Id).ToHashSet(StringComparer.Ordinal);
-            deadLetters = deadLetters.Where(letter => manageable.Contains(letter.WebhookId)).ToList();
+            // A publisher sees the dead letters of the webhooks it may manage; the limit counts only those.
+            var manageable = (await store.ListAsync(context.RequestAborted))
+                .Where(webhook => access.CanManage(context.User, webhook.TaskPattern)).Select(webhook => webhook.Id).ToHashSet(StringComparer.Ordinal);
+            webhookIds = webhookId is null ? manageable : manageable.Contains(webhookId) ? [webhookId] : [];
         }
-        return TypedResults.Ok(new DeadLetterList(deadLetters));
+        return TypedResults.Ok(new DeadLetterList(await store.ListDeadLettersAsync(webhookIds, limit, context.RequestAborted)));
     }
 
-    private static async Task<IResult> ReplayOneAsync(long id, WebhookStore store, WebhookDispatcher dispatcher)
+    private static async Task<IResult> ReplayOneAsync(long id, IWebhookStore store, WebhookDispatcher dispatcher)
     {
         var queued = await store.ReplayDeadLettersAsync(id, null);
         if (queued == 0)
@@ -50,7 +51,7 @@ public static class DeadLetterEndpoints
         return TypedResults.Accepted((string?)null, new WebhookEndpoints.ReplayResult(queued));
     }
 
-    private static async Task<IResult> ReplayAllAsync(HttpContext context, WebhookStore store, WebhookDispatcher dispatcher, WebhookAccess access)
+    private static async Task<IResult> ReplayAllAsync(HttpContext context, IWebhookStore store, WebhookDispatcher dispatcher, WebhookAccess access)
     {
         var (document, problem) = await JsonBody.ReadAsync(context);
         if (problem is not null)
@@ -91,20 +92,20 @@ public static class DeadLetterEndpoints
         {
             return WebhookEndpoints.NotFound(webhookId!);
         }
-        if (!access.CanManage(context.User, webhook.TaskId))
+        if (!access.CanManage(context.User, webhook.TaskPattern))
         {
-            return WebhookAccess.Forbidden(webhook.TaskId);
+            return WebhookAccess.Forbidden(webhook.TaskPattern);
         }
         var queued = await store.ReplayDeadLettersAsync(null, webhookId);
         dispatcher.Wake();
         return TypedResults.Accepted((string?)null, new WebhookEndpoints.ReplayResult(queued));
     }
 
-    private static async Task<IResult> DeleteAsync(long id, WebhookStore store) =>
+    private static async Task<IResult> DeleteAsync(long id, IWebhookStore store) =>
         await store.DeleteDeadLetterAsync(id) ? TypedResults.NoContent() : NotFound(id);
 
     private static IResult NotFound(long id) => Problems.NotFound($"No dead letter {id}; GET /dead-letters lists them.");
 
     /// <summary>The body of <c>GET /dead-letters</c>.</summary>
-    public sealed record DeadLetterList(IReadOnlyList<DeadLetter> DeadLetters);
+    public sealed record DeadLetterList(IReadOnlyList<DeadLetterRecord> DeadLetters);
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using PushHub.Security;
+using PushHub.Storage;
 
 namespace PushHub.Webhooks;
 
@@ -21,31 +22,35 @@ internal sealed class WebhookAccess(TaskAccess access)
 }
 
 /// <summary>Answers 403 for <c>/webhooks/{id}…</c> when the caller may not manage that webhook.</summary>
-internal sealed class WebhookOwnerFilter(WebhookStore store, WebhookAccess access) : IEndpointFilter
+internal sealed class WebhookOwnerFilter(IWebhookStore store, WebhookAccess access) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         if (http.Request.RouteValues.TryGetValue("id", out var value) && value is string id
-            && await store.GetAsync(id, http.RequestAborted) is { } row && !access.CanManage(http.User, row.TaskId))
+            && await store.GetAsync(id, http.RequestAborted) is { } webhook && !access.CanManage(http.User, webhook.TaskPattern))
         {
-            return WebhookAccess.Forbidden(row.TaskId);
+            return WebhookAccess.Forbidden(webhook.TaskPattern);
         }
         return await next(context);
     }
 }
 
 /// <summary>Answers 403 for <c>/dead-letters/{id}…</c> when the caller may not manage the dead letter's webhook.</summary>
-internal sealed class DeadLetterOwnerFilter(WebhookStore store, WebhookAccess access) : IEndpointFilter
+internal sealed class DeadLetterOwnerFilter(IWebhookStore store, WebhookAccess access) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         if (http.Request.RouteValues.TryGetValue("id", out var value) && long.TryParse(value as string, out var id)
-            && await store.GetDeadLetterTaskAsync(id, http.RequestAborted) is var (found, taskId) && found
-            && !access.CanManage(http.User, taskId))
+            && await store.GetDeadLetterAsync(id, http.RequestAborted) is { } deadLetter)
         {
-            return WebhookAccess.Forbidden(taskId);
+            // A dead letter whose webhook is gone is treated as one of a webhook for every task.
+            var taskPattern = (await store.GetAsync(deadLetter.WebhookId, http.RequestAborted))?.TaskPattern;
+            if (!access.CanManage(http.User, taskPattern))
+            {
+                return WebhookAccess.Forbidden(taskPattern);
+            }
         }
         return await next(context);
     }

@@ -1,55 +1,73 @@
+using PushHub.Storage;
+
 namespace PushHub.Webhooks;
 
 internal sealed partial class WebhookDispatcher
 {
-    private async Task AttemptCoreAsync(WebhookRow webhook, PendingDelivery delivery, CancellationToken cancellationToken)
+    private async Task AttemptCoreAsync(WebhookRecord webhook, ClaimedDelivery delivery, CancellationToken cancellationToken)
     {
         var attemptedAt = time.GetUtcNow();
+        var attempt = delivery.Attempts + 1;
         if (delivery.Json is null)
         {
             // Retention keeps every event a pending delivery needs; this is only reachable if the row was lost by hand.
-            var lost = new AttemptRecord(delivery, "lost", null, 0, "the event is no longer stored", null, attemptedAt.ToUnixTimeMilliseconds());
-            await store.RecordSuccessAsync(lost);
+            const string Lost = "the event is no longer stored";
+            await ResolveAsync(delivery, new DeliveryAttemptRecord(webhook.Id, delivery.Seq, attempt, "lost", null, 0, Lost, null, attemptedAt, null),
+                new DeliveryResolution.Discard(Lost));
             return;
         }
         var result = await sender.SendAsync(webhook, delivery, cancellationToken);
-        var attempt = delivery.Attempts + 1;
         var schedule = _options.EffectiveRetrySchedule;
-        AttemptRecord Record(string outcome)
+        DeliveryAttemptRecord Record(string outcome, DateTimeOffset? next = null)
         {
             metrics.Attempted(outcome, result.DurationMs);
-            return new(delivery, outcome, result.Status, result.DurationMs, result.Error, result.Response, attemptedAt.ToUnixTimeMilliseconds());
+            return new(webhook.Id, delivery.Seq, attempt, outcome, result.Status, result.DurationMs, result.Error, result.Response, attemptedAt, next);
         }
 
         if (result.Succeeded)
         {
-            await store.RecordSuccessAsync(Record("succeeded"));
+            await ResolveAsync(delivery, Record("succeeded"), new DeliveryResolution.Delivered());
             LogDelivered(logger, webhook.Id, delivery.Seq, attempt, result.Status!.Value);
         }
         else if (result.CircuitOpen)
         {
             var next = time.GetUtcNow() + (result.RetryAfter ?? _options.CircuitBreakDuration);
-            await store.RecordRetryAsync(Record("deferred"), next.ToUnixTimeMilliseconds(), spendsAttempt: false);
+            await ResolveAsync(delivery, Record("deferred", next), new DeliveryResolution.Retry(next, SpendsAttempt: false));
             LogDeferred(logger, webhook.Id, delivery.Seq, next);
         }
         else if (result.Status == 410)
         {
             var reason = "the endpoint answered 410 Gone";
-            await store.RecordGoneAsync(Record("gone"), reason);
+            await ResolveAsync(delivery, Record("gone"), new DeliveryResolution.Disable(reason));
             sender.Forget(webhook.Id);
             LogGone(logger, webhook.Id, delivery.Seq);
         }
         else if (attempt > schedule.Count)
         {
             var reason = $"failed {attempt} attempts; last: {result.Error}";
-            await store.RecordDeadLetterAsync(Record("dead_letter"), reason);
+            await ResolveAsync(delivery, Record("dead_letter"), new DeliveryResolution.DeadLetter(reason));
             LogDeadLettered(logger, webhook.Id, delivery.Seq, attempt, result.Error);
         }
         else
         {
             var next = time.GetUtcNow() + (result.RetryAfter ?? Jitter(schedule[attempt - 1]));
-            await store.RecordRetryAsync(Record("failed"), next.ToUnixTimeMilliseconds(), spendsAttempt: true);
+            await ResolveAsync(delivery, Record("failed", next), new DeliveryResolution.Retry(next, SpendsAttempt: true));
             LogRetrying(logger, webhook.Id, delivery.Seq, attempt, result.Error, next);
+        }
+    }
+
+    /// <summary>Records the attempt and resolves the claim; an answer that comes after the claim was lost changes nothing.</summary>
+    private async Task ResolveAsync(ClaimedDelivery delivery, DeliveryAttemptRecord attempt, DeliveryResolution resolution)
+    {
+        // Not the stopping token: an attempt that was made is recorded even while the hub stops.
+        if (!await store.ResolveAsync(delivery, attempt, resolution, CancellationToken.None))
+        {
+            LogClaimLost(logger, delivery.WebhookId, delivery.Seq);
+            return;
+        }
+        if (resolution is DeliveryResolution.DeadLetter or DeliveryResolution.Disable)
+        {
+            _countsChanged = true;
         }
     }
 

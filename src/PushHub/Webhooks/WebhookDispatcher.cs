@@ -2,17 +2,20 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using PushHub.Hub;
+using PushHub.Storage;
 
 namespace PushHub.Webhooks;
 
 /// <summary>
-/// Sends due deliveries from the outbox. Woken by committed events, by finished attempts and by the clock
+/// Sends due deliveries from the outbox. It sends only what it claimed in the store (<see cref="IWebhookStore.ClaimDueAsync"/>,
+/// under a lease of <see cref="WebhookOptions.LeaseDuration"/>), so any number of dispatchers — on this node or others —
+/// never send the same claimed delivery. Woken by committed events, by finished attempts and by the clock
 /// (<see cref="TimeProvider"/>, so tests drive retries without waiting); bounded in flight overall and per endpoint,
-/// taking each endpoint's due deliveries separately so a slow endpoint cannot starve the others.
+/// claiming each endpoint's due deliveries separately so a slow endpoint cannot starve the others.
 /// </summary>
 internal sealed partial class WebhookDispatcher(
-    WebhookStore store,
-    WebhookOutbox outbox,
+    IWebhookStore store,
+    IClusterLeases leases,
     WebhookSender sender,
     IEventFeed feed,
     IOptions<WebhookOptions> options,
@@ -20,26 +23,31 @@ internal sealed partial class WebhookDispatcher(
     WebhookMetrics metrics,
     ILogger<WebhookDispatcher> logger) : BackgroundService, IFeedListener
 {
+    /// <summary>The lease under which one node of a cluster hands overdue deliveries to their fallbacks.</summary>
+    public const string FallbackLease = "webhook-fallbacks";
+
     // Also the longest sleep: a clock that jumps (a FakeTimeProvider in tests) is noticed within one tick.
     private static readonly TimeSpan s_tick = TimeSpan.FromSeconds(1);
 
     private readonly WebhookOptions _options = options.Value;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly ConcurrentDictionary<long, bool> _inFlight = new();
+    // Counters for the concurrency limits only: which delivery goes out is the store's claim, not these.
     private readonly ConcurrentDictionary<string, int> _inFlightByEndpoint = new(StringComparer.Ordinal);
-    // Deliveries whose attempt finished, with the dispatch pass it finished in. A pass reads the due deliveries
-    // from a snapshot that may predate an attempt's record: one that finished during the pass is skipped until
-    // the next pass, or it would be sent again.
-    private readonly ConcurrentDictionary<long, long> _finishedInPass = new();
-    private long _pass;
+    private int _inFlight;
+    private long _attempted;
     private long _lastLoop;
-    private long _dispatchedAt;
+    private DateTimeOffset _dispatchedAt;
+    private DateTimeOffset _countedAt = DateTimeOffset.MinValue;
+    private volatile bool _countsChanged = true;
 
     /// <summary>True while the dispatch loop runs.</summary>
     public bool IsRunning => ExecuteTask is { IsCompleted: false } && Volatile.Read(ref _lastLoop) != 0;
 
-    /// <summary>Deliveries being attempted right now.</summary>
-    public int InFlight => _inFlight.Count;
+    /// <summary>Deliveries being attempted right now by this dispatcher.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Deliveries this dispatcher has claimed and attempted since it started.</summary>
+    public long Attempted => Interlocked.Read(ref _attempted);
 
     void IFeedListener.OnEvent(HubEvent stored) => Wake();
 
@@ -50,9 +58,8 @@ internal sealed partial class WebhookDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await store.LoadAsync();
+        LogStarted(logger, (await store.ListEnabledAsync(stoppingToken)).Count);
         using var registration = feed.Listen(EventFilter.All, this);
-        LogStarted(logger, outbox.Enabled.Count);
         while (!stoppingToken.IsCancellationRequested)
         {
             Volatile.Write(ref _lastLoop, time.GetTimestamp());
@@ -60,6 +67,7 @@ internal sealed partial class WebhookDispatcher(
             try
             {
                 await DispatchDueAsync(stoppingToken);
+                await RefreshCountsAsync(stoppingToken);
                 sleep = await SleepAsync(stoppingToken);
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
@@ -82,54 +90,46 @@ internal sealed partial class WebhookDispatcher(
         }
     }
 
-    /// <summary>Stops the loop, then lets cancelled attempts unwind before the store they record into goes away.</summary>
+    /// <summary>Stops the loop, then lets cancelled attempts give their claims back before the store goes away.</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        while (!_inFlight.IsEmpty && !cancellationToken.IsCancellationRequested)
+        while (InFlight > 0 && !cancellationToken.IsCancellationRequested)
         {
             await Task.Delay(10, CancellationToken.None);
         }
+        await leases.ReleaseAsync(FallbackLease, cancellationToken);
     }
 
     private async Task DispatchDueAsync(CancellationToken cancellationToken)
     {
-        var pass = Interlocked.Increment(ref _pass);
-        foreach (var (id, finished) in _finishedInPass)
+        var now = time.GetUtcNow();
+        _dispatchedAt = now;
+        var webhooks = await store.ListEnabledAsync(cancellationToken);
+        if (webhooks.Any(webhook => webhook.FallbackWebhookId is not null && webhook.FallbackAfter is not null)
+            && await leases.TryAcquireAsync(FallbackLease, _options.LeaseDuration, cancellationToken))
         {
-            if (finished < pass - 1)
+            if (await store.EnqueueOverdueFallbacksAsync(now, cancellationToken) is > 0 and var handed)
             {
-                _finishedInPass.TryRemove(id, out _);
+                LogHandedToFallback(logger, handed);
             }
         }
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        _dispatchedAt = now;
-        foreach (var webhook in outbox.Enabled)
+        foreach (var webhook in webhooks)
         {
-            var busy = _inFlightByEndpoint.GetValueOrDefault(webhook.Id);
-            var free = Math.Min(_options.MaxConcurrentPerEndpoint - busy, _options.MaxConcurrentDeliveries - _inFlight.Count);
+            var free = Math.Min(_options.MaxConcurrentPerEndpoint - _inFlightByEndpoint.GetValueOrDefault(webhook.Id),
+                _options.MaxConcurrentDeliveries - InFlight);
             if (free <= 0)
             {
                 continue;
             }
-            // Ask for the busy ones too: they are still due in the table until their attempt is recorded.
-            var due = await store.DueAsync(webhook.Id, now, free + busy, cancellationToken);
-            foreach (var delivery in due)
+            var claim = await store.ClaimDueAsync(webhook.Id, now, _options.LeaseDuration, free, cancellationToken);
+            metrics.Coalesced(claim.Coalesced);
+            foreach (var delivery in claim.Deliveries)
             {
-                if (free == 0)
-                {
-                    break;
-                }
-                if (_finishedInPass.TryGetValue(delivery.Id, out var finished) && finished >= pass)
-                {
-                    continue; // recorded after this pass began: the row read may be stale
-                }
-                if (_inFlight.TryAdd(delivery.Id, true))
-                {
-                    free--;
-                    _inFlightByEndpoint.AddOrUpdate(webhook.Id, 1, (_, count) => count + 1);
-                    _ = AttemptAsync(webhook, delivery, cancellationToken);
-                }
+                Interlocked.Increment(ref _attempted);
+                Interlocked.Increment(ref _inFlight);
+                _inFlightByEndpoint.AddOrUpdate(webhook.Id, 1, (_, count) => count + 1);
+                _ = AttemptAsync(webhook, delivery, cancellationToken);
             }
         }
     }
@@ -143,15 +143,28 @@ internal sealed partial class WebhookDispatcher(
         }
         if (next.Value <= _dispatchedAt)
         {
-            // Due when we last looked, so in flight or held back by a concurrency limit: a finished attempt wakes us.
+            // Due when we last looked, yet not claimed: held back by a concurrency limit. A finished attempt wakes us.
             return s_tick;
         }
-        var wait = DateTimeOffset.FromUnixTimeMilliseconds(next.Value) - time.GetUtcNow();
+        var wait = next.Value - time.GetUtcNow();
         // Not positive: it fell due while we looked (the clock moved), so look again at once.
         return wait <= TimeSpan.Zero ? TimeSpan.Zero : wait < s_tick ? wait : s_tick;
     }
 
-    private async Task AttemptAsync(WebhookRow webhook, PendingDelivery delivery, CancellationToken cancellationToken)
+    /// <summary>Reads the counts for the dead-letter gauge: after a delivery was given up on, else once a tick.</summary>
+    private async Task RefreshCountsAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (!_countsChanged && now - _countedAt < s_tick)
+        {
+            return;
+        }
+        _countsChanged = false;
+        _countedAt = now;
+        metrics.Counted(await store.CountAsync(cancellationToken));
+    }
+
+    private async Task AttemptAsync(WebhookRecord webhook, ClaimedDelivery delivery, CancellationToken cancellationToken)
     {
         try
         {
@@ -160,16 +173,24 @@ internal sealed partial class WebhookDispatcher(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Shutting down: the delivery stays pending and is attempted again after the restart.
+            // Shutting down: give the claim back, so that another dispatcher (or this one after a restart) sends it now.
+            try
+            {
+                await store.ResolveAsync(delivery, null, new DeliveryResolution.Release(), CancellationToken.None);
+            }
+            catch (Exception exception)
+            {
+                LogReleaseFailed(logger, exception, webhook.Id, delivery.Seq);
+            }
         }
         catch (Exception exception)
         {
+            // The claim stays until its lease ends; then the delivery is due again.
             LogAttemptFailed(logger, exception, webhook.Id, delivery.Seq);
         }
         finally
         {
-            _finishedInPass[delivery.Id] = Volatile.Read(ref _pass);
-            _inFlight.TryRemove(delivery.Id, out _);
+            Interlocked.Decrement(ref _inFlight);
             _inFlightByEndpoint.AddOrUpdate(webhook.Id, 0, (_, count) => count - 1);
             Wake();
         }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using PushHub.Http;
 using PushHub.Hub;
 using PushHub.Security;
+using PushHub.Storage;
 
 namespace PushHub.Webhooks;
 
@@ -26,7 +27,7 @@ public static class WebhookEndpoints
         return group;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, WebhookStore store, WebhookDispatcher dispatcher, IOptions<WebhookOptions> options,
+    private static async Task<IResult> CreateAsync(HttpContext context, IWebhookStore store, WebhookDispatcher dispatcher, IOptions<WebhookOptions> options,
         WebhookAccess access)
     {
         var (document, problem) = await JsonBody.ReadAsync(context);
@@ -45,21 +46,20 @@ public static class WebhookEndpoints
         {
             return WebhookAccess.Forbidden(request.TaskId);
         }
-        var row = await store.CreateAsync(new WebhookRow
+        var webhook = await store.CreateAsync(new WebhookRecord
         {
             Id = "wh_" + Guid.NewGuid().ToString("n"),
             Url = request.Url!.AbsoluteUri,
-            TaskId = request.TaskId,
-            Types = WebhookRow.JoinTypes(request.Types),
+            TaskPattern = request.TaskId,
+            Types = request.Types,
             Description = request.Description,
             Secret = request.Secret ?? WebhookSigner.NewSecret(),
-            Enabled = true,
         });
         dispatcher.Wake();
-        return TypedResults.Created($"/webhooks/{row.Id}", row.ToWebhookWithSecret());
+        return TypedResults.Created($"/webhooks/{webhook.Id}", webhook.ToWebhookWithSecret());
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, WebhookStore store, WebhookAccess access)
+    private static async Task<IResult> ListAsync(HttpContext context, IWebhookStore store, WebhookAccess access)
     {
         var query = new QueryReader(context.Request.Query, new ValidationErrors()).AllowOnly("limit");
         var limit = query.Int("limit", 1, 1000) ?? 100;
@@ -67,14 +67,16 @@ public static class WebhookEndpoints
         {
             return Problems.Validation(query.Errors);
         }
-        var rows = await store.ListAsync(limit, context.RequestAborted);
-        return TypedResults.Ok(new WebhookList(rows.Where(row => access.CanManage(context.User, row.TaskId)).Select(row => row.ToWebhook()).ToList()));
+        // The limit counts what the caller may see, so a publisher's page is never emptied by other tasks' webhooks.
+        var webhooks = await store.ListAsync(context.RequestAborted);
+        return TypedResults.Ok(new WebhookList(webhooks.Where(webhook => access.CanManage(context.User, webhook.TaskPattern))
+            .Take(limit).Select(webhook => webhook.ToWebhook()).ToList()));
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext context, WebhookStore store) =>
-        await store.GetAsync(id, context.RequestAborted) is { } row ? TypedResults.Ok(row.ToWebhook()) : NotFound(id);
+    private static async Task<IResult> GetAsync(string id, HttpContext context, IWebhookStore store) =>
+        await store.GetAsync(id, context.RequestAborted) is { } webhook ? TypedResults.Ok(webhook.ToWebhook()) : NotFound(id);
 
-    private static async Task<IResult> PatchAsync(string id, HttpContext context, WebhookStore store, WebhookSender sender,
+    private static async Task<IResult> PatchAsync(string id, HttpContext context, IWebhookStore store, WebhookSender sender,
         WebhookDispatcher dispatcher, IOptions<WebhookOptions> options, WebhookAccess access)
     {
         var (document, problem) = await JsonBody.ReadAsync(context);
@@ -93,28 +95,25 @@ public static class WebhookEndpoints
         {
             return WebhookAccess.Forbidden(request.TaskId);
         }
-        var row = await store.UpdateAsync(id, (row, _) =>
+        var webhook = await store.UpdateAsync(id, webhook => webhook with
         {
-            row.Url = request.Url?.AbsoluteUri ?? row.Url;
-            row.TaskId = request.HasTaskId ? request.TaskId : row.TaskId;
-            row.Types = request.HasTypes ? WebhookRow.JoinTypes(request.Types) : row.Types;
-            row.Description = request.HasDescription ? request.Description : row.Description;
-            if (request.Enabled is { } enabled)
-            {
-                row.Enabled = enabled;
-                row.DisabledReason = enabled ? null : "disabled through the API";
-            }
+            Url = request.Url?.AbsoluteUri ?? webhook.Url,
+            TaskPattern = request.HasTaskId ? request.TaskId : webhook.TaskPattern,
+            Types = request.HasTypes ? request.Types : webhook.Types,
+            Description = request.HasDescription ? request.Description : webhook.Description,
+            Enabled = request.Enabled ?? webhook.Enabled,
+            DisabledReason = request.Enabled switch { true => null, false => "disabled through the API", null => webhook.DisabledReason },
         });
-        if (row is null)
+        if (webhook is null)
         {
             return NotFound(id);
         }
         sender.Forget(id);
         dispatcher.Wake();
-        return TypedResults.Ok(row.ToWebhook());
+        return TypedResults.Ok(webhook.ToWebhook());
     }
 
-    private static async Task<IResult> DeleteAsync(string id, WebhookStore store, WebhookSender sender)
+    private static async Task<IResult> DeleteAsync(string id, IWebhookStore store, WebhookSender sender)
     {
         if (!await store.DeleteAsync(id))
         {
@@ -124,19 +123,19 @@ public static class WebhookEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> RotateSecretAsync(string id, WebhookStore store, IOptions<WebhookOptions> options)
+    private static async Task<IResult> RotateSecretAsync(string id, IWebhookStore store, IOptions<WebhookOptions> options, TimeProvider time)
     {
         var grace = options.Value.SecretGracePeriod;
-        var row = await store.UpdateAsync(id, (row, now) =>
+        var webhook = await store.UpdateAsync(id, webhook => webhook with
         {
-            row.PreviousSecret = grace > TimeSpan.Zero ? row.Secret : null;
-            row.PreviousUntil = grace > TimeSpan.Zero ? now + (long)grace.TotalMilliseconds : null;
-            row.Secret = WebhookSigner.NewSecret();
+            PreviousSecret = grace > TimeSpan.Zero ? webhook.Secret : null,
+            PreviousSecretUntil = grace > TimeSpan.Zero ? time.GetUtcNow() + grace : null,
+            Secret = WebhookSigner.NewSecret(),
         });
-        return row is null ? NotFound(id) : TypedResults.Ok(row.ToWebhookWithSecret());
+        return webhook is null ? NotFound(id) : TypedResults.Ok(webhook.ToWebhookWithSecret());
     }
 
-    private static async Task<IResult> ListDeliveriesAsync(string id, HttpContext context, WebhookStore store)
+    private static async Task<IResult> ListDeliveriesAsync(string id, HttpContext context, IWebhookStore store)
     {
         var query = new QueryReader(context.Request.Query, new ValidationErrors()).AllowOnly("limit");
         var limit = query.Int("limit", 1, 1000) ?? 100;
@@ -148,10 +147,11 @@ public static class WebhookEndpoints
         {
             return NotFound(id);
         }
-        return TypedResults.Ok(new DeliveryList(await store.ListAttemptsAsync(id, limit, context.RequestAborted)));
+        var attempts = await store.ListAttemptsAsync(id, limit, context.RequestAborted);
+        return TypedResults.Ok(new DeliveryList(attempts.Select(attempt => attempt.ToDeliveryAttempt()).ToList()));
     }
 
-    private static async Task<IResult> ReplayAsync(string id, HttpContext context, WebhookStore store, WebhookDispatcher dispatcher)
+    private static async Task<IResult> ReplayAsync(string id, HttpContext context, IWebhookStore store, WebhookDispatcher dispatcher)
     {
         var (document, problem) = await JsonBody.ReadAsync(context);
         if (problem is not null)
@@ -165,11 +165,11 @@ public static class WebhookEndpoints
         {
             return Problems.Validation(errors);
         }
-        if (await store.GetAsync(id, context.RequestAborted) is not { } row)
+        if (await store.GetAsync(id, context.RequestAborted) is null)
         {
             return NotFound(id);
         }
-        var queued = await store.ReplayAsync(row, after, until);
+        var queued = await store.ReplayAsync(id, after, until, context.RequestAborted);
         dispatcher.Wake();
         return TypedResults.Accepted($"/webhooks/{id}/deliveries", new ReplayResult(queued));
     }

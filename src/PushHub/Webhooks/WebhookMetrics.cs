@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Dapper;
 using PushHub.Observability;
 using PushHub.Storage;
 
@@ -9,14 +8,20 @@ namespace PushHub.Webhooks;
 internal sealed class WebhookMetrics
 {
     private readonly Counter<long> _attempts;
+    private readonly Counter<long> _coalesced;
     private readonly Histogram<double> _duration;
+    private long _deadLetters;
 
-    public WebhookMetrics(PushHubMetrics metrics, PollingStore store)
+    public WebhookMetrics(PushHubMetrics metrics)
     {
         _attempts = metrics.Meter.CreateCounter<long>("pushhub.webhook.deliveries", "{attempt}",
             "Delivery attempts by outcome: succeeded, failed (will retry), deferred (circuit open), gone, dead_letter");
+        _coalesced = metrics.Meter.CreateCounter<long>("pushhub.webhook.coalesced", "{delivery}",
+            "Pending task.progress deliveries dropped because a newer one of the same task was pending");
         _duration = metrics.Meter.CreateHistogram<double>("pushhub.webhook.delivery.duration", "ms", "Time from sending a delivery to its answer");
-        metrics.Meter.CreateObservableGauge("pushhub.webhook.dead_letters", () => CountDeadLetters(store), "{delivery}", "Dead letters waiting to be replayed or deleted");
+        // The dispatcher refreshes the count (WebhookDispatcher.RefreshCountsAsync): a scrape never waits for the store.
+        metrics.Meter.CreateObservableGauge("pushhub.webhook.dead_letters", () => Volatile.Read(ref _deadLetters), "{delivery}",
+            "Dead letters waiting to be replayed or deleted");
     }
 
     public void Attempted(string outcome, double durationMs)
@@ -29,10 +34,14 @@ internal sealed class WebhookMetrics
         }
     }
 
-    private static long CountDeadLetters(PollingStore store)
+    public void Coalesced(int deliveries)
     {
-        // Read on scrape: an indexed count on a read connection, never on the writer.
-        using var connection = store.OpenReadConnectionAsync(CancellationToken.None).GetAwaiter().GetResult();
-        return connection.ExecuteScalar<long>("SELECT count(*) FROM dead_letters");
+        if (deliveries > 0)
+        {
+            _coalesced.Add(deliveries);
+        }
     }
+
+    /// <summary>The latest counts the dispatcher read from the store.</summary>
+    public void Counted(WebhookCounts counts) => Volatile.Write(ref _deadLetters, counts.DeadLetters);
 }

@@ -41,6 +41,16 @@ public sealed class WebhookOptions : IValidatableObject
     /// <summary>How long an open circuit defers deliveries (without spending their attempts).</summary>
     public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a dispatcher's claim on a delivery lasts. No other dispatcher (on this node or another) sends the
+    /// delivery meanwhile; if the claimer dies mid-attempt, another sends it once the lease ends (same
+    /// <c>webhook-id</c>). It must outlast an attempt (<see cref="TimeoutSeconds"/>) by <see cref="LeaseMargin"/>.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How much longer than <see cref="TimeoutSeconds"/> a lease must be: room to record the attempt.</summary>
+    public static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(10);
+
     /// <summary>The contract's schedule, used when none is configured.</summary>
     public static readonly IReadOnlyList<TimeSpan> DefaultRetrySchedule =
     [
@@ -60,6 +70,13 @@ public sealed class WebhookOptions : IValidatableObject
         if (SecretGracePeriod < TimeSpan.Zero || SecretGracePeriod > TimeSpan.FromDays(30))
         {
             yield return new ValidationResult("Webhooks:SecretGracePeriod must be from 00:00:00 to 30.00:00:00", [nameof(SecretGracePeriod)]);
+        }
+        var shortestLease = TimeSpan.FromSeconds(TimeoutSeconds) + LeaseMargin;
+        if (LeaseDuration < shortestLease || LeaseDuration > TimeSpan.FromDays(1))
+        {
+            yield return new ValidationResult(
+                $"Webhooks:LeaseDuration must be at least Webhooks:TimeoutSeconds + 10 s ({shortestLease:c}), so that a claim outlasts " +
+                "its attempt, and at most 1.00:00:00", [nameof(LeaseDuration)]);
         }
         if (CircuitSamplingDuration < TimeSpan.FromMilliseconds(500) || CircuitBreakDuration < TimeSpan.FromMilliseconds(500))
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using PushHub.Storage;
 using PushHub.Webhooks.Formats;
 
 namespace PushHub.Webhooks;
@@ -32,7 +33,7 @@ internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<Webhook
     /// <summary>Drops an endpoint's pipeline (and circuit state), when it is changed or removed.</summary>
     public void Forget(string webhookId) => _pipelines.TryRemove(webhookId, out _);
 
-    public async Task<AttemptResult> SendAsync(WebhookRow webhook, PendingDelivery delivery, CancellationToken cancellationToken)
+    public async Task<AttemptResult> SendAsync(WebhookRecord webhook, ClaimedDelivery delivery, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         var pipeline = _pipelines.GetOrAdd(webhook.Id, _ => CreatePipeline());
@@ -51,7 +52,7 @@ internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<Webhook
         }
     }
 
-    private async ValueTask<AttemptResult> SendOnceAsync(WebhookRow webhook, PendingDelivery delivery, long started, CancellationToken cancellationToken)
+    private async ValueTask<AttemptResult> SendOnceAsync(WebhookRecord webhook, ClaimedDelivery delivery, long started, CancellationToken cancellationToken)
     {
         using var request = CreateRequest(webhook, delivery);
         try
@@ -71,12 +72,11 @@ internal sealed class WebhookSender(IHttpClientFactory clients, IOptions<Webhook
         }
     }
 
-    private HttpRequestMessage CreateRequest(WebhookRow webhook, PendingDelivery delivery)
+    private HttpRequestMessage CreateRequest(WebhookRecord webhook, ClaimedDelivery delivery)
     {
         var now = time.GetUtcNow();
-        var signing = new SigningSecrets(webhook.Secret, webhook.PreviousSecret,
-            webhook.PreviousUntil is { } until ? DateTimeOffset.FromUnixTimeMilliseconds(until) : null);
-        return StandardFormat.CreateSignedRequest(new Uri(webhook.Url), signing, delivery.Seq, delivery.TaskId, delivery.Type, delivery.Json!, now);
+        var signing = new SigningSecrets(webhook.Secret, webhook.PreviousSecret, webhook.PreviousSecretUntil);
+        return StandardFormat.CreateSignedRequest(new Uri(webhook.Url), signing, delivery.Seq, delivery.TaskId, delivery.Type, delivery.Json!.Value, now);
     }
 
     private ResiliencePipeline<AttemptResult> CreatePipeline() =>

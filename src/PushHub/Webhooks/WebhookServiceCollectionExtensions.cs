@@ -6,15 +6,12 @@ using PushHub.Webhooks.Formats;
 
 namespace PushHub.Webhooks;
 
-/// <summary>Registers webhook delivery: options, the outbox, the dispatcher, its HTTP client and readiness check.</summary>
+/// <summary>Registers webhook delivery: options, the dispatcher, its HTTP client and readiness check (the outbox is the store's).</summary>
 public static class WebhookServiceCollectionExtensions
 {
     public static IServiceCollection AddWebhooks(this IServiceCollection services)
     {
         services.AddValidatedOptions<WebhookOptions>(WebhookOptions.Section);
-        services.AddSingleton<WebhookOutbox>();
-        services.AddSingleton<IAppendParticipant>(sp => sp.GetRequiredService<WebhookOutbox>());
-        services.AddSingleton<WebhookStore>();
         services.AddSingleton<WebhookAccess>();
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<WebhookSender>();

@@ -20,6 +20,14 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public void A_provider_this_version_does_not_have_stops_the_start_saying_so()
+    {
+        using var hub = new HubFactory(new Dictionary<string, string?> { ["Storage:Provider"] = "Redis" });
+        var error = Assert.ThrowsAny<Exception>(() => hub.CreateClient());
+        Assert.Contains("Storage:Provider is Redis, but the Redis provider is not built into this version", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Health_endpoints_answer_and_ready_checks_the_store()
     {
         using var hub = new HubFactory();

@@ -15,13 +15,28 @@ public sealed class MetricsTests
         await client.PostAsync("/events", HubClient.Json("""[{"task_id":"a","type":"x"},{"task_id":"b","type":"x"}]"""));
         var poll = client.PollAsync("after=3&wait=60"); // one parked long-poll is one listener on the feed
 
-        using var response = await client.GetAsync("/metrics");
-        var text = await response.Content.ReadAsStringAsync();
+        // Commits are counted as the log follower hands them to the feed, just after the publish is answered.
+        var batchSizes = new Regex(@"^pushhub_store_batch_size(_events)?_count(\{[^}]*\})? (\d+)", RegexOptions.Multiline);
+        HttpResponseMessage response;
+        string text;
+        var attempt = 0;
+        while (true)
+        {
+            response = await client.GetAsync("/metrics");
+            text = await response.Content.ReadAsStringAsync();
+            if (batchSizes.Match(text) is { Success: true } match && long.Parse(match.Groups[3].Value) >= 2)
+            {
+                break;
+            }
+            response.Dispose();
+            Assert.True(attempt++ < 500, "the commits were never counted:\n" + text);
+            await Task.Delay(10);
+        }
+        using var _ = response;
 
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
         Assert.Equal("3", Regex.Match(text, @"^pushhub_events_published(?:_total)?(?:\{[^}]*\})? (\d+)", RegexOptions.Multiline).Groups[1].Value);
         Assert.Matches(new Regex(@"^pushhub_publish_duration_milliseconds_bucket\{", RegexOptions.Multiline), text);
-        Assert.Matches(new Regex(@"^pushhub_store_batch_size(_events)?_count(\{[^}]*\})? \d+", RegexOptions.Multiline), text);
         Assert.Matches(new Regex(@"^pushhub_head_seq(\{[^}]*\})? 3", RegexOptions.Multiline), text);
         Assert.Matches(new Regex(@"^http_server_request_duration_seconds_bucket\{", RegexOptions.Multiline), text);
 
@@ -54,5 +69,29 @@ public sealed class MetricsTests
 
         Assert.Matches(new Regex(@"^pushhub_webhook_delivery_duration_milliseconds_count\{[^}]*outcome=""succeeded""[^}]*\} 2\b", RegexOptions.Multiline), text);
         Assert.Matches(new Regex(@"^pushhub_webhook_dead_letters(\{[^}]*\})? 0\b", RegexOptions.Multiline), text);
+    }
+
+    [Fact]
+    public async Task The_dead_letter_gauge_follows_the_store_without_reading_it_on_scrape()
+    {
+        await using var receiver = await PushHub.Tests.Webhooks.WebhookReceiver.StartAsync();
+        receiver.Respond = (_, context) =>
+        {
+            context.Response.StatusCode = 410; // gone: the delivery becomes a dead letter at once
+            return Task.CompletedTask;
+        };
+        using var hub = new HubFactory(new Dictionary<string, string?> { ["Webhooks:AllowPrivateNetworks"] = "true" });
+        using var client = hub.CreateClient();
+        using var created = await client.PostAsync("/webhooks", HubClient.Json($$"""{"url":"{{receiver.Url}}"}"""));
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        await client.PublishSeqAsync("a", "x");
+
+        var gauge = new Regex(@"^pushhub_webhook_dead_letters(\{[^}]*\})? 1\b", RegexOptions.Multiline);
+        for (var attempt = 0; !gauge.IsMatch(await client.GetStringAsync("/metrics")); attempt++)
+        {
+            Assert.True(attempt < 500, "the dead letter never showed in the gauge");
+            await Task.Delay(10);
+        }
+        Assert.Single(System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/dead-letters"))!["dead_letters"]!.AsArray());
     }
 }

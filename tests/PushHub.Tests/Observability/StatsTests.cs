@@ -16,8 +16,15 @@ public sealed class StatsTests
         using var sse = await client.GetAsync("/events/sse?task=a", HttpCompletionOption.ResponseHeadersRead);
         var poll = client.PollAsync("after=3&task=b&wait=60");
 
-        // The long-poll parks asynchronously: look until it is counted (bounded).
+        // The long-poll parks asynchronously, and commits are counted as the log follower hands them to the feed:
+        // look until both are (bounded).
         var stats = await WaitForSubscribersAsync(client, "a", "b");
+        for (var attempt = 0; stats["events_per_second"]!.AsArray().Sum(n => n!.GetValue<long>()) < 3; attempt++)
+        {
+            Assert.True(attempt < 1000, "the commits were never counted: " + stats.ToJsonString());
+            await Task.Delay(10);
+            stats = JsonNode.Parse(await client.GetStringAsync("/stats"))!;
+        }
 
         Assert.Equal(3, stats["head_seq"]!.GetValue<long>());
         Assert.Equal(1, stats["first_seq"]!.GetValue<long>());

@@ -1,8 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Dapper;
-using Microsoft.Extensions.DependencyInjection;
-using PushHub.Storage;
 using PushHub.Tests.Infrastructure;
 
 namespace PushHub.Tests.Security;
@@ -74,33 +71,70 @@ public sealed class WebhookPermissionTests : IDisposable
     }
 
     [Fact]
-    public async Task Dead_letters_belong_to_their_webhook()
+    public async Task A_publishers_page_of_webhooks_is_filled_with_the_webhooks_it_may_see()
     {
         var (_, own) = await CreateAsync(SecuredHub.PublisherKey, "build-1");
-        var (_, foreign) = await CreateAsync(SecuredHub.AdminKey, "deploy-1");
-        var ownLetter = await AddDeadLetterAsync(own!, "build-1");
-        var foreignLetter = await AddDeadLetterAsync(foreign!, "deploy-1");
+        for (var i = 0; i < 3; i++)
+        {
+            await CreateAsync(SecuredHub.AdminKey, $"deploy-{i}"); // newer, and not the publisher's
+        }
         using var publisher = _hub.ClientWithKey(SecuredHub.PublisherKey);
+
+        var page = JsonNode.Parse(await publisher.GetStringAsync("/webhooks?limit=1"))!["webhooks"]!.AsArray();
+
+        Assert.Equal([own!], page.Select(w => w!["id"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Dead_letters_belong_to_their_webhook()
+    {
+        // A receiver that answers 410 Gone turns each delivery into a dead letter, as a real one would.
+        await using var receiver = await Webhooks.WebhookReceiver.StartAsync();
+        receiver.Respond = (_, context) =>
+        {
+            context.Response.StatusCode = 410;
+            return Task.CompletedTask;
+        };
+        using var hub = SecuredHub.Create(new Dictionary<string, string?> { ["Webhooks:AllowPrivateNetworks"] = "true" });
+        using var admin = hub.ClientWithKey(SecuredHub.AdminKey);
+        using var publisher = hub.ClientWithKey(SecuredHub.PublisherKey);
+        var own = await RegisterAsync(publisher, receiver.Url, "build-1");
+        var foreign = await RegisterAsync(admin, receiver.Url, "deploy-1");
+        // The publisher's dead letter first, so the foreign one is newer and would fill a page of one if it counted.
+        var ownLetter = await DeadLetterAsync(admin, own, "build-1");
+        var foreignLetter = await DeadLetterAsync(admin, foreign, "deploy-1");
 
         var listed = JsonNode.Parse(await publisher.GetStringAsync("/dead-letters"))!["dead_letters"]!.AsArray().Select(d => d!["id"]!.GetValue<long>());
         Assert.Equal([ownLetter], listed);
+        var page = JsonNode.Parse(await publisher.GetStringAsync("/dead-letters?limit=1"))!["dead_letters"]!.AsArray().Select(d => d!["id"]!.GetValue<long>());
+        Assert.Equal([ownLetter], page);
+        Assert.Empty(JsonNode.Parse(await publisher.GetStringAsync($"/dead-letters?webhook_id={foreign}"))!["dead_letters"]!.AsArray());
         Assert.Equal(HttpStatusCode.Forbidden, (await publisher.PostAsync($"/dead-letters/{foreignLetter}/replay", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await publisher.DeleteAsync($"/dead-letters/{foreignLetter}")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await publisher.PostAsync("/dead-letters/replay", HubClient.Json($$"""{"webhook_id":"{{foreign}}"}"""))).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await publisher.DeleteAsync($"/dead-letters/{ownLetter}")).StatusCode);
 
-        using var subscriber = _hub.ClientWithKey(SecuredHub.SubscriberKey);
+        using var subscriber = hub.ClientWithKey(SecuredHub.SubscriberKey);
         Assert.Equal(HttpStatusCode.Forbidden, (await subscriber.GetAsync("/dead-letters")).StatusCode);
-        using var admin = _hub.ClientWithKey(SecuredHub.AdminKey);
-        Assert.Single(JsonNode.Parse(await admin.GetStringAsync("/dead-letters"))!["dead_letters"]!.AsArray());
+        Assert.Equal([foreignLetter], JsonNode.Parse(await admin.GetStringAsync("/dead-letters"))!["dead_letters"]!.AsArray()
+            .Select(d => d!["id"]!.GetValue<long>()));
     }
 
-    private async Task<long> AddDeadLetterAsync(string webhookId, string taskId)
+    private static async Task<string> RegisterAsync(HttpClient client, string url, string taskId)
     {
-        var store = _hub.Services.GetRequiredService<PollingStore>();
-        await using var connection = await store.OpenReadConnectionAsync(CancellationToken.None);
-        return await connection.ExecuteScalarAsync<long>(
-            "INSERT INTO dead_letters (webhook_id, seq, task_id, type, reason, attempts, last_status, created_at, json) " +
-            "VALUES (@webhookId, 1, @taskId, 'x', 'test', 9, 500, 0, '{}') RETURNING id", new { webhookId, taskId });
+        using var response = await client.PostAsync("/webhooks", HubClient.Json($$"""{"url":"{{url}}","task_id":"{{taskId}}"}"""));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+    }
+
+    /// <summary>Publishes an event of <paramref name="taskId"/> and waits for its dead letter at <paramref name="webhookId"/>.</summary>
+    private static async Task<long> DeadLetterAsync(HttpClient admin, string webhookId, string taskId)
+    {
+        await admin.PublishSeqAsync(taskId, "task.completed");
+        JsonArray letters = [];
+        await Webhooks.WebhookReceiver.WaitForAsync(() =>
+            (letters = JsonNode.Parse(admin.GetStringAsync($"/dead-letters?webhook_id={webhookId}").Result)!["dead_letters"]!.AsArray()).Count == 1,
+            $"the dead letter of {webhookId}");
+        return letters[0]!["id"]!.GetValue<long>();
     }
 }

@@ -112,7 +112,7 @@ public sealed class WebhookRetentionTests
         var newestBefore = await harness.Client.GetStringAsync($"/webhooks/{id}/deliveries?limit=1000");
 
         await SweepAsync(harness);
-        Assert.Equal(WebhookOutbox.MaxAttemptLog, CountAttempts(harness, id));
+        Assert.Equal(WebhookRecord.MaxAttemptLog, CountAttempts(harness, id));
         // What stays is exactly the newest thousand, the most the deliveries endpoint shows.
         Assert.Equal(newestBefore, await harness.Client.GetStringAsync($"/webhooks/{id}/deliveries?limit=1000"));
 

@@ -1,7 +1,7 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
 
-namespace PushHub.Storage;
+namespace PushHub.Storage.Sqlite;
 
 /// <summary>
 /// The database schema, created and upgraded at start. Each migration runs once, in order, in its own
@@ -108,6 +108,36 @@ internal static class Schema
             json        BLOB    NOT NULL
         );
         CREATE INDEX ix_dead_letters_webhook ON dead_letters (webhook_id, id DESC);
+        """,
+        // 3: what the store-owned outbox needs (issue #13). A webhook's format, options, template, fallback and progress
+        // coalescing (webhooks.task_id holds a task pattern from now on: an exact id is one). Per delivery, the claim a
+        // dispatcher holds it under (lease end, token), its event's commit time, and the fallback bookkeeping — kept
+        // on dead letters too, so a replayed one is not handed to the fallback a second time.
+        """
+        ALTER TABLE webhooks ADD COLUMN format            TEXT    NOT NULL DEFAULT 'standard';
+        ALTER TABLE webhooks ADD COLUMN options           TEXT;              -- a JSON object, secrets included
+        ALTER TABLE webhooks ADD COLUMN template          TEXT;
+        ALTER TABLE webhooks ADD COLUMN fallback_id       TEXT;
+        ALTER TABLE webhooks ADD COLUMN fallback_after_ms INTEGER;           -- NULL: handed over on dead letter only
+        ALTER TABLE webhooks ADD COLUMN coalesce_progress INTEGER NOT NULL DEFAULT 0;
+
+        ALTER TABLE webhook_deliveries ADD COLUMN lease_until        INTEGER NOT NULL DEFAULT 0;  -- Unix ms; 0 or past: unclaimed
+        ALTER TABLE webhook_deliveries ADD COLUMN claim_token        INTEGER;
+        ALTER TABLE webhook_deliveries ADD COLUMN event_at           INTEGER NOT NULL DEFAULT 0;  -- Unix ms the event was committed
+        ALTER TABLE webhook_deliveries ADD COLUMN fallback_from      TEXT;                        -- the webhook that handed it over
+        ALTER TABLE webhook_deliveries ADD COLUMN handed_to_fallback INTEGER NOT NULL DEFAULT 0;
+        UPDATE webhook_deliveries SET event_at =
+            coalesce((SELECT e.created_at FROM events e WHERE e.seq = webhook_deliveries.seq), next_attempt_at);
+        -- The next delivery to fall due, whether it waits for its attempt or for a claim's lease to end.
+        DROP INDEX ix_webhook_deliveries_due;
+        CREATE INDEX ix_webhook_deliveries_next_due ON webhook_deliveries (max(next_attempt_at, lease_until));
+        -- Coalescing finds the newer progress of the same task.
+        CREATE INDEX ix_webhook_deliveries_progress ON webhook_deliveries (webhook_id, task_id, seq) WHERE type = 'task.progress';
+
+        ALTER TABLE dead_letters ADD COLUMN event_at           INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE dead_letters ADD COLUMN fallback_from      TEXT;
+        ALTER TABLE dead_letters ADD COLUMN handed_to_fallback INTEGER NOT NULL DEFAULT 0;
+        UPDATE dead_letters SET event_at = created_at;
         """,
     ];
 

@@ -4,13 +4,13 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using PushHub.Hub;
 
-namespace PushHub.Storage;
+namespace PushHub.Storage.Sqlite;
 
 /// <summary>
 /// The store's one writer. Requests queue on a channel; the loop takes all that are waiting (up to
 /// <see cref="StorageOptions.MaxBatchEvents"/> events), runs them in one transaction with a savepoint each, commits
-/// once, answers them, and hands the committed events to the live feed in seq order. Many concurrent publishers
-/// thus share a commit, and a failing request rolls back alone.
+/// once, answers them, and hands the committed events to the log's followers in seq order
+/// (<see cref="CommittedBatches"/>). Many concurrent publishers thus share a commit, and a failing request rolls back alone.
 /// </summary>
 internal sealed partial class StoreWriter : IAsyncDisposable
 {
@@ -18,8 +18,7 @@ internal sealed partial class StoreWriter : IAsyncDisposable
     private readonly SqliteConnection _connection;
     private readonly AppendCommands _commands;
     private readonly WriteContext _context;
-    private readonly IEventFeed _feed;
-    private readonly Action<int>? _committed;
+    private readonly CommittedBatches _committed;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly int _maxBatchEvents;
@@ -28,14 +27,13 @@ internal sealed partial class StoreWriter : IAsyncDisposable
     private readonly SqliteCommand _rollbackTo;
     private readonly Task _loop;
 
-    public StoreWriter(SqliteConnection connection, IReadOnlyList<IAppendParticipant> participants, IEventFeed feed,
-        TimeProvider time, ILogger logger, int maxBatchEvents, long headSeq, long firstSeq, Action<int>? committed = null)
+    public StoreWriter(SqliteConnection connection, SqliteOutbox outbox, CommittedBatches committed,
+        TimeProvider time, ILogger logger, int maxBatchEvents, long headSeq, long firstSeq)
     {
         _committed = committed;
         _connection = connection;
         _commands = new AppendCommands(connection);
-        _context = new WriteContext(connection, _commands, participants) { NextSeq = headSeq + 1, FirstSeq = firstSeq };
-        _feed = feed;
+        _context = new WriteContext(connection, _commands, outbox) { NextSeq = headSeq + 1, FirstSeq = firstSeq };
         _time = time;
         _logger = logger;
         _maxBatchEvents = maxBatchEvents;
@@ -106,11 +104,15 @@ internal sealed partial class StoreWriter : IAsyncDisposable
                     op.Execute(context);
                     _release.ExecuteNonQuery();
                 }
-                catch (Exception exception) when (exception is SqliteException or InvalidOperationException or ArgumentException)
+                catch (Exception exception)
                 {
+                    // Whatever the op threw (a constraint, or a webhook change it was given), it rolls back alone. If
+                    // the transaction itself is broken, ROLLBACK TO throws too and the whole group fails below.
                     _rollbackTo.ExecuteNonQuery();
                     context.NextSeq = opSeq;
                     context.Appended.RemoveRange(opAppended, context.Appended.Count - opAppended);
+                    // The op may have reloaded the outbox's webhooks inside what was just rolled back.
+                    context.Outbox.Invalidate();
                     failed.Add((op, exception));
                 }
             }
@@ -126,6 +128,7 @@ internal sealed partial class StoreWriter : IAsyncDisposable
             context.NextSeq = startSeq;
             context.FirstSeq = startFirst;
             context.Appended.Clear();
+            context.Outbox.Invalidate();
             LogCommitFailed(_logger, exception, group.Count);
             foreach (var op in group)
             {
@@ -147,8 +150,7 @@ internal sealed partial class StoreWriter : IAsyncDisposable
         }
         if (context.Appended.Count > 0)
         {
-            _committed?.Invoke(context.Appended.Count);
-            _feed.Publish(context.Appended);
+            _committed.Publish(context.Appended);
         }
     }
 

@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using PushHub.Hub;
 
-namespace PushHub.Storage;
+namespace PushHub.Storage.Sqlite;
 
 /// <summary>
 /// The prepared statements of the append path, reused for every event on the writer's one connection.

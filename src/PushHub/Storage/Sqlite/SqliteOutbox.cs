@@ -1,47 +1,37 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
 using PushHub.Hub;
-using PushHub.Storage;
 
-namespace PushHub.Webhooks;
+namespace PushHub.Storage.Sqlite;
 
 /// <summary>
-/// The transactional outbox: inside the transaction that appends an event, it writes one pending delivery for
-/// every enabled webhook whose filter the event matches, so a crash can lose neither the event nor its deliveries.
-/// Webhook filters are cached in memory and reloaded, on the writer, whenever a webhook changes.
+/// The SQLite side of the transactional outbox: inside the transaction that appends an event, it writes one pending
+/// delivery for every enabled webhook the event matches (<see cref="WebhookRecord.Matches"/>), so a crash can lose
+/// neither the event nor its deliveries. The enabled webhooks are cached, and reloaded on the writer inside the
+/// transaction that changes one.
 /// </summary>
-public sealed class WebhookOutbox : IAppendParticipant
+internal sealed class SqliteOutbox
 {
     private const string InsertSql =
-        "INSERT INTO webhook_deliveries (webhook_id, seq, task_id, type, attempts, next_attempt_at) " +
-        "VALUES ($webhook, $seq, $task, $type, 0, $due)";
+        "INSERT INTO webhook_deliveries (webhook_id, seq, task_id, type, attempts, next_attempt_at, event_at) " +
+        "VALUES ($webhook, $seq, $task, $type, 0, $at, $at)";
 
-    private volatile Target[] _targets = [];
-    private volatile bool _loaded;
+    private volatile WebhookRecord[]? _enabled;
     private SqliteCommand? _insert;
 
-    /// <summary>Enabled webhooks with their filters, as of the last reload.</summary>
-    internal IReadOnlyList<WebhookRow> Enabled => _enabled;
-
-    private volatile WebhookRow[] _enabled = [];
+    /// <summary>The enabled webhooks as of the last reload, newest first; null until loaded (or after a rollback).</summary>
+    public IReadOnlyList<WebhookRecord>? Enabled => _enabled;
 
     public void OnAppended(SqliteConnection connection, SqliteTransaction transaction, HubEvent stored)
     {
-        if (!_loaded)
+        var enabled = _enabled ?? Reload(connection, transaction);
+        SqliteCommand? insert = null;
+        foreach (var webhook in enabled)
         {
-            Reload(connection, transaction);
-        }
-        var targets = _targets;
-        if (targets.Length == 0)
-        {
-            return;
-        }
-        var insert = PrepareInsert(connection, transaction);
-        foreach (var target in targets)
-        {
-            if (target.Filter.Matches(stored))
+            if (webhook.Matches(stored.TaskId, stored.Type))
             {
-                insert.Parameters[0].Value = target.Id;
+                insert ??= PrepareInsert(connection, transaction);
+                insert.Parameters[0].Value = webhook.Id;
                 insert.Parameters[1].Value = stored.Seq;
                 insert.Parameters[2].Value = stored.TaskId;
                 insert.Parameters[3].Value = stored.Type;
@@ -51,8 +41,18 @@ public sealed class WebhookOutbox : IAppendParticipant
         }
     }
 
-    /// <summary>How many attempts of one webhook the log keeps at most: as many as its deliveries endpoint can show.</summary>
-    public const int MaxAttemptLog = 1000;
+    /// <summary>Rereads the enabled webhooks; called on the store's writer, inside the transaction that changed them.</summary>
+    public WebhookRecord[] Reload(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var enabled = connection.Query<WebhookRow>(
+                $"SELECT {WebhookRow.Columns} FROM webhooks WHERE enabled = 1 ORDER BY created_at DESC, id DESC", transaction: transaction)
+            .Select(row => row.ToRecord()).ToArray();
+        _enabled = enabled;
+        return enabled;
+    }
+
+    /// <summary>Forgets the cache, after a rollback that may have undone the change it was loaded from.</summary>
+    public void Invalidate() => _enabled = null;
 
     /// <summary>
     /// Pending deliveries of enabled webhooks hold back retention. A disabled webhook does not, or one forgotten
@@ -68,7 +68,8 @@ public sealed class WebhookOutbox : IAppendParticipant
             "UPDATE webhook_deliveries SET json = (SELECT e.json FROM events e WHERE e.seq = webhook_deliveries.seq) " +
             "WHERE json IS NULL AND seq < @boundary", new { boundary }, transaction);
 
-    /// <summary>The attempt log keeps what is younger than the event retention, and at most <see cref="MaxAttemptLog"/> per webhook.</summary>
+    /// <summary>The attempt log keeps what is younger than the event retention, and at most
+    /// <see cref="WebhookRecord.MaxAttemptLog"/> lines per webhook.</summary>
     public void PruneHistory(SqliteConnection connection, SqliteTransaction transaction, long cutoffMs)
     {
         connection.Execute("DELETE FROM webhook_attempts WHERE attempted_at < @cutoffMs", new { cutoffMs }, transaction);
@@ -77,17 +78,8 @@ public sealed class WebhookOutbox : IAppendParticipant
             connection.Execute(
                 "DELETE FROM webhook_attempts WHERE webhook_id = @id AND id <= " +
                 "(SELECT id FROM webhook_attempts WHERE webhook_id = @id ORDER BY id DESC LIMIT 1 OFFSET @max)",
-                new { id, max = MaxAttemptLog }, transaction);
+                new { id, max = WebhookRecord.MaxAttemptLog }, transaction);
         }
-    }
-
-    /// <summary>Rereads the webhooks table; called on the store's writer, inside the transaction that changed it.</summary>
-    internal void Reload(SqliteConnection connection, SqliteTransaction transaction)
-    {
-        var rows = connection.Query<WebhookRow>($"SELECT {WebhookRow.Columns} FROM webhooks WHERE enabled = 1", transaction: transaction).ToArray();
-        _enabled = rows;
-        _targets = rows.Select(row => new Target(row.Id, new EventFilter(row.TaskId is null ? null : [row.TaskId], row.TypeList))).ToArray();
-        _loaded = true;
     }
 
     private SqliteCommand PrepareInsert(SqliteConnection connection, SqliteTransaction transaction)
@@ -97,7 +89,7 @@ public sealed class WebhookOutbox : IAppendParticipant
             _insert?.Dispose();
             _insert = connection.CreateCommand();
             _insert.CommandText = InsertSql;
-            foreach (var name in (string[])["$webhook", "$seq", "$task", "$type", "$due"])
+            foreach (var name in (string[])["$webhook", "$seq", "$task", "$type", "$at"])
             {
                 _insert.Parameters.Add(new SqliteParameter { ParameterName = name });
             }
@@ -105,6 +97,4 @@ public sealed class WebhookOutbox : IAppendParticipant
         _insert.Transaction = transaction;
         return _insert;
     }
-
-    private sealed record Target(string Id, EventFilter Filter);
 }

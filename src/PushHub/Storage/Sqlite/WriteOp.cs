@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using PushHub.Hub;
 
-namespace PushHub.Storage;
+namespace PushHub.Storage.Sqlite;
 
 /// <summary>One unit of work for the store's single writer; many share one transaction (group commit).</summary>
 internal abstract class WriteOp
@@ -19,7 +19,7 @@ internal abstract class WriteOp
 }
 
 /// <summary>What an op sees of the writer while it runs.</summary>
-internal sealed class WriteContext(SqliteConnection connection, AppendCommands commands, IReadOnlyList<IAppendParticipant> participants)
+internal sealed class WriteContext(SqliteConnection connection, AppendCommands commands, SqliteOutbox outbox)
 {
     public SqliteConnection Connection { get; } = connection;
 
@@ -27,7 +27,8 @@ internal sealed class WriteContext(SqliteConnection connection, AppendCommands c
 
     public AppendCommands Commands { get; } = commands;
 
-    public IReadOnlyList<IAppendParticipant> Participants { get; } = participants;
+    /// <summary>Writes the pending deliveries of each appended event, in the same transaction.</summary>
+    public SqliteOutbox Outbox { get; } = outbox;
 
     /// <summary>The commit time given to every event of the group.</summary>
     public DateTimeOffset Now { get; set; }
@@ -38,17 +39,14 @@ internal sealed class WriteContext(SqliteConnection connection, AppendCommands c
     /// <summary>The oldest seq still stored, as far as the writer knows; retention moves it.</summary>
     public long FirstSeq { get; set; }
 
-    /// <summary>Events stored by the group so far, in seq order, for the live feed after commit.</summary>
+    /// <summary>Events stored by the group so far, in seq order, for the log's followers after commit.</summary>
     public List<HubEvent> Appended { get; } = [];
 
     public HubEvent Append(EventInput input)
     {
         var stored = StoredEvent.Create(NextSeq, input, Now);
         Commands.Insert(stored, input);
-        foreach (var participant in Participants)
-        {
-            participant.OnAppended(Connection, Transaction, stored);
-        }
+        Outbox.OnAppended(Connection, Transaction, stored);
         NextSeq++;
         Appended.Add(stored);
         return stored;
