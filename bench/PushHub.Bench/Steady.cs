@@ -99,7 +99,14 @@ internal static class Steady
             Figures.Result("webhook duplicates", counts.Duplicates);
             webhooksComplete = counts.Distinct == published && counts.Duplicates == 0 && counts.Rejected == 0;
         }
-        return exact && accepted.All(ok => ok) && webhooksComplete ? 0 : 1;
+        if (!exact || !accepted.All(ok => ok) || !webhooksComplete)
+        {
+            // Last, on stderr, so that a truncated log still says why the run failed.
+            Console.Error.WriteLine($"steady failed: lost {expected - tally.Deliveries}, duplicates {tally.Duplicates}, out of seq order {tally.OutOfSeqOrder}, " +
+                $"publishes refused {accepted.Count(ok => !ok)}" + (webhooksComplete ? "" : ", webhook deliveries incomplete or repeated"));
+            return 1;
+        }
+        return 0;
     }
 
     /// <summary>

@@ -55,7 +55,14 @@ internal static class WebhookLoad
         Figures.Result("lost", lost);
         Figures.Result("duplicates", counts.Duplicates);
         Figures.Result("rejected signatures", counts.Rejected);
-        return published && lost == 0 && counts.Duplicates == 0 && counts.Rejected == 0 ? 0 : 1;
+        if (!published || lost != 0 || counts.Duplicates != 0 || counts.Rejected != 0)
+        {
+            // Last, on stderr, so that a truncated log still says why the run failed.
+            Console.Error.WriteLine($"webhooks failed: {(published ? "" : "a publish was refused; ")}lost {lost}, duplicates {counts.Duplicates}, " +
+                $"rejected signatures {counts.Rejected} (of {events} events; {counts.Deliveries} deliveries counted)");
+            return 1;
+        }
+        return 0;
     }
 
     private static async Task<bool> PublishAsync(HubTarget target, HttpClient http, string task, int first, int count, int batch)
