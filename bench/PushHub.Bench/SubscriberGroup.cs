@@ -65,6 +65,30 @@ internal sealed class SubscriberGroup : IAsyncDisposable
         return group;
     }
 
+    /// <summary>
+    /// Waits for <paramref name="expected"/> events in all: up to 5 s after the last publish was answered, then, as
+    /// long as events still come (one at least every 5 s), up to a minute more, so that an event that is late is
+    /// told apart from one that never comes. Returns how many had arrived within the first 5 s.
+    /// </summary>
+    public async Task<long> SettleAsync(long expected)
+    {
+        await Poll.UntilAsync(() => Received >= expected, TimeSpan.FromSeconds(5));
+        var inTime = Received;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var last = inTime;
+        var progressAt = clock.Elapsed;
+        while (last < expected && clock.Elapsed < TimeSpan.FromMinutes(1) && clock.Elapsed - progressAt < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(200);
+            if (Received > last)
+            {
+                last = Received;
+                progressAt = clock.Elapsed;
+            }
+        }
+        return inTime;
+    }
+
     /// <summary>Closes every connection and waits for the readers to end.</summary>
     public async ValueTask DisposeAsync()
     {

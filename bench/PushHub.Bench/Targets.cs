@@ -34,7 +34,9 @@ internal sealed record Target(string Scenario, Regex Label, string Figure, Bound
         new("steady light load", Pattern(SteadyLabel), "p99 ms", Bound.AtMost, 5, "nchan", "≤ 5× Nchan", WithoutWebhook),
         new("steady light load", Pattern(SteadyLabel), "max ms", Bound.AtMost, 50, null, "≤ 50 ms"),
         new("10,000 idle SSE subscribers", Pattern(@"^idle 10000 "), "KB per subscriber (VmRSS)", Bound.AtMost, 12, null, "≤ 12 KB"),
-        new("10,000 parked long-polls, one publish", Pattern(@"^longpoll 10000 "), "wake-up after publish answered, p99 ms", Bound.AtMost, 0.8, "nchan", "≤ 0.8× Nchan"),
+        // From the publish's sending, not its answer: Nchan wakes its polls before it answers the publisher, so
+        // its p99 from the answer can be zero or below (it was in two of three runs), and no ratio is defined.
+        new("10,000 parked long-polls, one publish", Pattern(@"^longpoll 10000 "), "wake-up after publish sent, p99 ms", Bound.AtMost, 0.8, "nchan", "≤ 0.8× Nchan"),
         new("webhooks to a local receiver", Pattern(@"^webhooks"), "deliveries/s", Bound.AtLeast, 5_000, null, "≥ 5,000/s"),
     ];
 
