@@ -1,29 +1,49 @@
 #!/usr/bin/env bash
-# PushHub vs nginx+Nchan: each scenario of bench/PushHub.Bench against PushHub, then against Nchan, with the same
-# client, on fresh servers; prints a markdown table (PushHub, Nchan, ratio, target) from that one run.
-# Loopback only (PushHub on 127.0.0.1:5398, Nchan on 127.0.0.1:5399); bounded in time; stops both servers on exit.
-# Needs: the .NET SDK, and Debian's nginx-light and libnginx-mod-nchan (apt-get install -y nginx-light libnginx-mod-nchan).
-# Usage: bench/compare-nchan.sh [all | publish batch sse ws longpoll idle ...]     (default: all)
-# Sizes (environment): RUN_SECONDS=15, FANOUT="5000x10 5000x50 1000x10 1000x50" (subscribers x events/s),
+# PushHub vs nginx+Nchan, with the bare Kestrel endpoint as a calibration column for publishing: each scenario of
+# bench/PushHub.Bench against each server in turn, with the same client, each run on a fresh server (only the one
+# being measured runs), RUNS times; prints one markdown table (PushHub, Nchan, bare Kestrel, the ratio a target
+# uses, DESIGN.md's target, met or missed) from those runs, and the total time.
+# Loopback only (PushHub 127.0.0.1:5398, Nchan 127.0.0.1:5399, bare Kestrel 127.0.0.1:5397); bounded in time;
+# stops every server on exit. Needs the .NET SDK, node (webhook receiver), and Debian's nginx-light and
+# libnginx-mod-nchan (apt-get install -y nginx-light libnginx-mod-nchan).
+# Usage: bench/compare-nchan.sh [all | headline | publish batch sse ws steady steady-webhook longpoll idle webhooks ...]
+#   all (the default): every scenario; headline: publish sse ws steady (DESIGN's headline rows).
+# Sizes (environment): RUNS=1 (repeats of each scenario: the table shows median and min–max),
+#   RUN_SECONDS=15, FANOUT="5000x10 5000x50" (subscribers x events/s; 1000x10 1000x50 were measured before),
+#   STEADY_SECONDS=60, STEADY_SUBSCRIBERS=500, STEADY_TASKS=50, STEADY_RATE=200,
 #   IDLE_SUBSCRIBERS=10000, POLLS=10000, ROUNDS=5, PUBLISH_EVENTS=30000, BATCH_EVENTS=300000,
-#   WARMUP_SECONDS=20 (an unmeasured fan-out run first, against both servers: .NET's tiered JIT is still
-#   recompiling PushHub's hot path for some seconds after start; publishing warms up by itself).
+#   WEBHOOK_EVENTS=20000, WEBHOOK_WARMUP_EVENTS=20000,
+#   WARMUP_SECONDS=20 (unmeasured load first, against every server: .NET's tiered JIT is still recompiling
+#   PushHub's hot path for some seconds after start; fan-out runs the scenario unmeasured, steady and publishing
+#   warm up inside the load generator), ROWS_OUT=<file> (keep the collected rows; PushHub.Bench report renders them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+script_started=$(date +%s)
 
+RUNS=${RUNS:-1}
 RUN_SECONDS=${RUN_SECONDS:-15}
-FANOUT=${FANOUT:-5000x10 5000x50 1000x10 1000x50}
+FANOUT=${FANOUT:-5000x10 5000x50}
+STEADY_SECONDS=${STEADY_SECONDS:-60}
+STEADY_SUBSCRIBERS=${STEADY_SUBSCRIBERS:-500}
+STEADY_TASKS=${STEADY_TASKS:-50}
+STEADY_RATE=${STEADY_RATE:-200}
 IDLE_SUBSCRIBERS=${IDLE_SUBSCRIBERS:-10000}
 POLLS=${POLLS:-10000}
 ROUNDS=${ROUNDS:-5}
 PUBLISH_EVENTS=${PUBLISH_EVENTS:-30000}
 BATCH_EVENTS=${BATCH_EVENTS:-300000}
+WEBHOOK_EVENTS=${WEBHOOK_EVENTS:-20000}
+WEBHOOK_WARMUP_EVENTS=${WEBHOOK_WARMUP_EVENTS:-20000}
 WARMUP_SECONDS=${WARMUP_SECONDS:-20}
 scenarios=${*:-all}
-[ "$scenarios" = all ] && scenarios="publish batch sse ws longpoll idle"
+[ "$scenarios" = all ] && scenarios="publish batch sse ws steady steady-webhook longpoll idle webhooks"
+[ "$scenarios" = headline ] && scenarios="publish sse ws steady"
 PUSHHUB_URL=http://127.0.0.1:5398
 NCHAN_URL=http://127.0.0.1:5399
+BARE_URL=http://127.0.0.1:5397
 BENCH=bench/PushHub.Bench/bin/Release/net10.0/PushHub.Bench.dll
+# No run may hang: the longest scenario's own time plus its warm-up, with room for connecting thousands of clients.
+LIMIT=$((RUN_SECONDS + STEADY_SECONDS + 2 * WARMUP_SECONDS + 300))
 
 # Thousands of subscribers on each side of a loopback connection: raise the soft limit to the hard one.
 ulimit -n "$(ulimit -Hn)"
@@ -34,109 +54,155 @@ fi
 command -v nginx >/dev/null || { echo "nginx not found: apt-get install -y nginx-light libnginx-mod-nchan" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/pushhub-vs-nchan.XXXXXX)
-hub_pid=
-nginx_pid=
-stop_servers() {
-    if [ -n "$hub_pid" ]; then kill "$hub_pid" 2>/dev/null; wait "$hub_pid" 2>/dev/null || true; fi
-    if [ -n "$nginx_pid" ]; then kill -QUIT "$nginx_pid" 2>/dev/null; wait "$nginx_pid" 2>/dev/null || true; fi
-    hub_pid= nginx_pid=
-}
 trap 'stop_servers; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
-# Fresh servers for each scenario, so none measures what the one before it left behind (memory, stored events).
-start_servers() {
-    rm -rf "$work/pushhub.db"* "$work/nginx"
-    Storage__Path="$work/pushhub.db" Serilog__MinimumLevel__Default=Warning \
-        src/PushHub/bin/Release/net10.0/PushHub --urls "$PUSHHUB_URL" >"$work/pushhub.log" 2>&1 &
-    hub_pid=$!
-    mkdir -p "$work/nginx/tmp"
-    nginx -c "$PWD/bench/nchan/nginx.conf" -p "$work/nginx/" >"$work/nginx.log" 2>&1 &
-    nginx_pid=$!
-    for _ in $(seq 1 60); do
-        curl -fs -o /dev/null "$PUSHHUB_URL/health/ready" && curl -fs -o /dev/null "$NCHAN_URL/status" && break
-        sleep 0.5
-    done
-    kill -0 "$hub_pid" || { echo "PushHub did not start:" >&2; cat "$work/pushhub.log" >&2; exit 1; }
-    kill -0 "$nginx_pid" || { echo "nginx did not start:" >&2; cat "$work/nginx.log" "$work/nginx/error.log" >&2; exit 1; }
+# --- The servers under test. Each has a start function and its URL; stop_servers stops whatever was started.
+# A later "cluster" column (three PushHub nodes in Redis mode) plugs in here: a start_cluster that starts Redis and
+# three hubs (each pid added to servers), and a target_urls line that gives their three addresses for the client
+# to spread over (or the one port in front of them).
+servers=() # "pid signal" of each process started for the current run
+
+target_urls() {
+    case $1 in
+        pushhub) echo "$PUSHHUB_URL" ;;
+        nchan) echo "$NCHAN_URL" ;;
+        bare) echo "$BARE_URL" ;;
+    esac
 }
 
-# run <label> <scenario> <args...>: the scenario against PushHub, then Nchan; its "result" lines become rows.
-run() {
-    local label=$1 scenario=$2 target url out
+start_target() {
+    case $1 in
+        pushhub) start_pushhub ;;
+        nchan) start_nchan ;;
+        bare) start_bare ;;
+    esac
+}
+
+# wait_ready <url> <log> [curl options...]: until the server answers, or fail with its log.
+wait_ready() {
+    local url=$1 log=$2 pid=${servers[-1]%% *}
     shift 2
-    start_servers
-    for target in pushhub nchan; do
-        url=$PUSHHUB_URL
-        [ "$target" = nchan ] && url=$NCHAN_URL
-        out="$work/out.txt"
-        if [ "$scenario" = sse ] || [ "$scenario" = ws ] && [ "$WARMUP_SECONDS" -gt 0 ]; then
-            echo "-- $label, $target: warming up for $WARMUP_SECONDS s (not measured)"
-            timeout $((WARMUP_SECONDS + 300)) dotnet "$BENCH" "$scenario" "$url" "$1" "$2" "$WARMUP_SECONDS" --target "$target" >/dev/null \
-                || echo "   (warm-up failed or timed out)"
-            sleep 3
-        fi
-        echo "-- $label, $target (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
-        timeout $((RUN_SECONDS + 300)) dotnet "$BENCH" "$scenario" "$url" "$@" --target "$target" | tee "$out" | grep -v '^result ' \
-            || echo "   (run failed or timed out)"
-        sed -n 's/^result \([^=]*\)=\(.*\)$/\1\t\2/p' "$out" | while IFS=$'\t' read -r figure value; do
-            printf '%s\t%s\t%s\t%s\n' "$label" "$target" "$figure" "$value" >>"$work/rows"
-        done
-        sleep 3 # let the connections close
+    for _ in $(seq 1 120); do
+        curl -fs -o /dev/null "$@" "$url" && return 0
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.5
     done
-    stop_servers
+    echo "the server behind $url did not start:" >&2
+    cat "$log" >&2
+    exit 1
+}
+
+# A fresh database each time, so no run measures what the one before left behind.
+start_pushhub() {
+    rm -rf "$work/pushhub.db"*
+    Storage__Path="$work/pushhub.db" Serilog__MinimumLevel__Default=Warning Webhooks__AllowPrivateNetworks=true \
+        src/PushHub/bin/Release/net10.0/PushHub --urls "$PUSHHUB_URL" >"$work/pushhub.log" 2>&1 &
+    servers+=("$! TERM")
+    wait_ready "$PUSHHUB_URL/health/ready" "$work/pushhub.log"
+}
+
+start_nchan() {
+    rm -rf "$work/nginx"
+    mkdir -p "$work/nginx/tmp"
+    nginx -c "$PWD/bench/nchan/nginx.conf" -p "$work/nginx/" >"$work/nginx.log" 2>&1 &
+    servers+=("$! QUIT")
+    wait_ready "$NCHAN_URL/status" "$work/nginx.log"
+}
+
+start_bare() {
+    dotnet bench/PushHub.BareKestrel/bin/Release/net10.0/PushHub.BareKestrel.dll --urls "$BARE_URL" >"$work/bare.log" 2>&1 &
+    servers+=("$! TERM")
+    wait_ready "$BARE_URL/" "$work/bare.log" -X POST -d '{}'
+}
+
+stop_servers() {
+    local entry
+    for entry in "${servers[@]}"; do
+        kill "-${entry#* }" "${entry%% *}" 2>/dev/null || true
+        wait "${entry%% *}" 2>/dev/null || true
+    done
+    servers=()
+}
+
+# run <label> <servers> <scenario> <args...>: RUNS times, against each server in turn, each on a fresh server.
+# With fanout_warmup set, the scenario first runs unmeasured for WARMUP_SECONDS against the same server. Every
+# "result" line becomes a row: label, server, run, figure, value; so do the load average and the exit status.
+fanout_warmup=
+run() {
+    local label=$1 targets=$2 scenario=$3 index target url out status load
+    shift 3
+    for index in $(seq 1 "$RUNS"); do
+        for target in $targets; do
+            start_target "$target"
+            url=$(target_urls "$target")
+            if [ -n "$fanout_warmup" ] && [ "$WARMUP_SECONDS" -gt 0 ]; then
+                echo "-- $label, $target, run $index of $RUNS: warming up for $WARMUP_SECONDS s (not measured)"
+                timeout "$LIMIT" dotnet "$BENCH" "$scenario" "$url" "$1" "$2" "$WARMUP_SECONDS" --target "$target" >/dev/null \
+                    || echo "   (warm-up failed or timed out)"
+                sleep 3
+            fi
+            load=$(cut -d' ' -f1 /proc/loadavg)
+            echo "-- $label, $target, run $index of $RUNS (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+            out="$work/out.txt"
+            set +e
+            timeout "$LIMIT" dotnet "$BENCH" "$scenario" "$url" "$@" --target "$target" 2>&1 | tee "$out" | grep --line-buffered -v '^result '
+            status=${PIPESTATUS[0]}
+            set -e
+            [ "$status" -eq 0 ] || echo "   (exit status $status: something was lost, refused or timed out)"
+            {
+                sed -n 's/^result \([^=]*\)=\(.*\)$/\1\t\2/p' "$out"
+                printf 'load average (1 min) at start\t%s\n' "$load"
+                printf 'exit status\t%s\n' "$status"
+            } | while IFS=$'\t' read -r figure value; do
+                printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$target" "$index" "$figure" "$value" >>"$work/rows"
+            done
+            stop_servers
+            sleep 3 # let the connections close
+        done
+    done
 }
 
 echo "== build (Release)"
-dotnet build -c Release src/PushHub -v q -nologo >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-dotnet build -c Release bench/PushHub.Bench -v q -nologo >>"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+for project in src/PushHub bench/PushHub.Bench bench/PushHub.BareKestrel; do
+    dotnet build -c Release "$project" -v q -nologo >>"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+done
 started=$(date -u +%FT%TZ)
+measure_started=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
+steady_label="steady $STEADY_SUBSCRIBERS SSE subscribers over $STEADY_TASKS tasks, $STEADY_RATE events/s, $STEADY_SECONDS s"
+steady_args=("$STEADY_SUBSCRIBERS" "$STEADY_TASKS" "$STEADY_RATE" "$STEADY_SECONDS" --warmup-seconds "$WARMUP_SECONDS")
 : >"$work/rows"
 for scenario in $scenarios; do
+    fanout_warmup=
     case $scenario in
-        publish) run "publish, 32 clients" publish --clients 32 --events "$PUBLISH_EVENTS" ;;
-        batch) run "batch of 1,000, 4 clients" batch --clients 4 --events "$BATCH_EVENTS" --batch 1000 ;;
+        publish) run "publish, 32 clients" "pushhub nchan bare" publish --clients 32 --events "$PUBLISH_EVENTS" --warmup-seconds "$WARMUP_SECONDS" ;;
+        batch) run "batch of 1,000, 4 clients" "pushhub nchan bare" batch --clients 4 --events "$BATCH_EVENTS" --batch 1000 --warmup-seconds "$WARMUP_SECONDS" ;;
         sse | ws)
+            fanout_warmup=yes
             for size in $FANOUT; do
-                run "$scenario ${size%x*} subscribers, ${size#*x} events/s, ${RUN_SECONDS} s" "$scenario" "${size%x*}" "${size#*x}" "$RUN_SECONDS"
+                run "$scenario ${size%x*} subscribers, ${size#*x} events/s, ${RUN_SECONDS} s" "pushhub nchan" "$scenario" "${size%x*}" "${size#*x}" "$RUN_SECONDS"
             done ;;
-        longpoll) run "longpoll $POLLS parked, $ROUNDS rounds" longpoll "$POLLS" "$ROUNDS" ;;
-        idle) run "idle $IDLE_SUBSCRIBERS SSE subscribers" idle "$IDLE_SUBSCRIBERS" ;;
-        *) echo "unknown scenario $scenario (all, publish, batch, sse, ws, longpoll, idle)" >&2; exit 2 ;;
+        steady) run "$steady_label" "pushhub nchan" steady "${steady_args[@]}" ;;
+        # Nchan has no webhooks: its plain steady run is the reference for this row's ratio.
+        steady-webhook) run "$steady_label, one webhook registered" pushhub steady "${steady_args[@]}" --webhook on ;;
+        longpoll) run "longpoll $POLLS parked, $ROUNDS rounds" "pushhub nchan" longpoll "$POLLS" "$ROUNDS" ;;
+        idle) run "idle $IDLE_SUBSCRIBERS SSE subscribers" "pushhub nchan" idle "$IDLE_SUBSCRIBERS" ;;
+        webhooks) run "webhooks, $WEBHOOK_EVENTS events in batches of 1,000" pushhub webhooks "$WEBHOOK_EVENTS" --warmup-events "$WEBHOOK_WARMUP_EVENTS" ;;
+        *) echo "unknown scenario $scenario (all, headline, publish, batch, sse, ws, steady, steady-webhook, longpoll, idle, webhooks)" >&2; exit 2 ;;
     esac
 done
+finished=$(date +%s)
 
 echo
-echo "== PushHub vs Nchan, $(nproc) cores, $started to $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD)," \
-    "load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
-echo "   ratio = PushHub / Nchan (per second: higher is better; ms and KB: lower is better). Nchan keeps messages in"
-echo "   shared memory only (not durable); PushHub answers a publish after its commit to disk (durable)."
+echo "== PushHub vs Nchan (and bare Kestrel), $(nproc) cores, $started to $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD)," \
+    "RUNS=$RUNS, load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+echo "   ratio = PushHub / the server named (per second: higher is better; ms and KB: lower is better). Nchan keeps"
+echo "   messages in shared memory only (not durable); PushHub answers a publish after its commit to disk (durable)."
 echo
-awk -F'\t' '
-    BEGIN { n = 0 }
-    function number(x) { return x ~ /^-?[0-9]+(\.[0-9]+)?$/ }
-    function ratio(a, b) { return (number(a) && number(b) && a + 0 > 0 && b + 0 > 0) ? sprintf("%.2f", a / b) : "" }
-    function target(label, figure) {
-        if (label ~ /^sse 5000 subscribers, 10 events/ && figure == "p99 ms") return "≤ 100 ms"
-        if (label ~ /^sse 5000 subscribers, 50 events/ && figure == "deliveries/s") return "≥ 200,000 and ≥ 2.5× Nchan"
-        if (label ~ /^publish/ && figure == "events/s") return "≥ 15,000 (durable)"
-        if (label ~ /^publish/ && figure == "request p99 ms") return "≤ 10 ms"
-        if (label ~ /^batch/ && figure == "events/s") return "≥ 100,000 (Nchan: one message per batch)"
-        if (label ~ /^idle 10000/ && figure == "KB per subscriber (VmRSS)") return "≤ 12 KB"
-        if (label ~ /^longpoll 10000/ && figure ~ /^wake-up after publish answered, p99/) return "≤ 50 ms"
-        return ""
-    }
-    {
-        key = $1 SUBSEP $3; v[key, $2] = $4
-        if (!(key in seen)) { seen[key] = 1; label[n] = $1; figure[n] = $3; n++ }
-    }
-    END {
-        print "| scenario | figure | PushHub | Nchan | ratio | target |"
-        print "|---|---|---|---|---|---|"
-        for (i = 0; i < n; i++) {
-            k = label[i] SUBSEP figure[i]; p = ((k, "pushhub") in v) ? v[k, "pushhub"] : "-"; c = ((k, "nchan") in v) ? v[k, "nchan"] : "-"
-            printf "| %s | %s | %s | %s | %s | %s |\n", label[i], figure[i], p, c, ratio(p, c), target(label[i], figure[i])
-        }
-    }' "$work/rows"
+dotnet "$BENCH" report "$work/rows"
+[ -z "${ROWS_OUT:-}" ] || cp "$work/rows" "$ROWS_OUT"
+echo
+echo "total time: $(( (finished - measure_started) / 60 )) min $(( (finished - measure_started) % 60 )) s measuring" \
+    "($scenarios), $(( measure_started - script_started )) s building"

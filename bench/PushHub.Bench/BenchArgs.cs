@@ -48,13 +48,19 @@ internal sealed class BenchArgs
             Console.Error.WriteLine("The load generator only sends to loopback addresses.");
             return null;
         }
-        var target = options.GetValueOrDefault("--target", "pushhub");
-        if (target is not ("pushhub" or "nchan"))
+        ServerKind? kind = options.GetValueOrDefault("--target", "pushhub") switch
         {
-            Console.Error.WriteLine("--target must be pushhub or nchan");
+            "pushhub" => ServerKind.PushHub,
+            "nchan" => ServerKind.Nchan,
+            "bare" => ServerKind.Bare,
+            _ => null,
+        };
+        if (kind is null)
+        {
+            Console.Error.WriteLine("--target must be pushhub, nchan or bare");
             return null;
         }
-        return new BenchArgs(positional, options, url, new HubTarget(target == "nchan"));
+        return new BenchArgs(positional, options, url, new HubTarget(kind.Value));
     }
 
     /// <summary>An integer from an option or a positional place (0 is the address), else <paramref name="fallback"/>.</summary>

@@ -6,19 +6,50 @@ using System.Text.Json;
 
 namespace PushHub.Bench;
 
-/// <summary>
-/// The server under test: PushHub, or the nginx Nchan module as configured in <c>bench/nchan/nginx.conf</c>. The
-/// scenarios use the same client code against both; only the paths and the answers that mean "accepted" differ.
-/// Every published body is the same JSON event, carrying its publish timestamp <c>"t"</c> (Stopwatch ticks) and
-/// its number in the run <c>"n"</c>, so a subscriber of either server measures latency and counts what it lost.
-/// </summary>
-internal sealed class HubTarget(bool nchan)
+/// <summary>Which server a scenario talks to (<c>--target</c>).</summary>
+internal enum ServerKind
 {
-    /// <summary>True for Nchan.</summary>
-    public bool IsNchan { get; } = nchan;
+    /// <summary>PushHub itself.</summary>
+    PushHub,
 
-    /// <summary>"PushHub" or "Nchan", for the output.</summary>
-    public string Name => IsNchan ? "Nchan" : "PushHub";
+    /// <summary>nginx with the Nchan module, as configured in <c>bench/nchan/nginx.conf</c>.</summary>
+    Nchan,
+
+    /// <summary><c>bench/PushHub.BareKestrel</c>: answers any POST with 202, the calibration column for publishing.</summary>
+    Bare,
+}
+
+/// <summary>
+/// The server under test: PushHub, the nginx Nchan module as configured in <c>bench/nchan/nginx.conf</c>, or the
+/// bare Kestrel endpoint (publishing only). The scenarios use the same client code against all of them; only the
+/// paths and the answers that mean "accepted" differ. Every published body is the same JSON event, carrying its
+/// publish timestamp <c>"t"</c> (Stopwatch ticks) and its number in the run <c>"n"</c>, so a subscriber of either
+/// server measures latency and counts what it lost.
+/// </summary>
+internal sealed class HubTarget(ServerKind kind)
+{
+    /// <summary>The server's kind.</summary>
+    public ServerKind Kind { get; } = kind;
+
+    /// <summary>True for Nchan.</summary>
+    public bool IsNchan => Kind == ServerKind.Nchan;
+
+    /// <summary>"PushHub", "Nchan" or "bare Kestrel", for the output.</summary>
+    public string Name => Kind switch { ServerKind.Nchan => "Nchan", ServerKind.Bare => "bare Kestrel", _ => "PushHub" };
+
+    /// <summary>
+    /// False (with the reason on stderr) for the bare endpoint, which only takes publishes: a scenario that
+    /// subscribes, polls or registers webhooks asks this first.
+    /// </summary>
+    public bool Subscribable(string scenario)
+    {
+        if (Kind == ServerKind.Bare)
+        {
+            Console.Error.WriteLine($"the bare Kestrel endpoint only answers publishes; the {scenario} scenario needs pushhub or nchan");
+            return false;
+        }
+        return true;
+    }
 
     /// <summary>Where events for <paramref name="task"/> are published (Nchan: one channel per task).</summary>
     public string PublishPath(string task) => IsNchan ? $"/pub?id={task}" : "/events";
@@ -48,7 +79,7 @@ internal sealed class HubTarget(bool nchan)
         return request;
     }
 
-    /// <summary>PushHub answers a durable publish 202; Nchan 201 (subscribers present) or 202 (none).</summary>
+    /// <summary>PushHub answers a durable publish 202 (and so does the bare endpoint); Nchan 201 (subscribers present) or 202 (none).</summary>
     public bool Accepted(HttpStatusCode status) => IsNchan ? status is HttpStatusCode.Created or HttpStatusCode.Accepted : status == HttpStatusCode.Accepted;
 
     /// <summary>A fresh task (channel) name, so runs never see each other's events.</summary>
@@ -85,12 +116,13 @@ internal sealed class HubTarget(bool nchan)
     }
 
     /// <summary>
-    /// How many subscribers (streams and parked long-polls) the server has on <paramref name="task"/>: PushHub's
-    /// <c>GET /stats</c> (<c>subscribers_by_task</c>); for Nchan, all its subscribers from <c>nchan_stub_status</c>
-    /// (<c>GET /status</c>), because its per-channel count (<c>GET /pub</c> as JSON) falls behind with two
-    /// workers: seen stuck at 36 of 50 connected subscribers for a minute. A scenario runs one channel at a time.
+    /// How many subscribers (streams and parked long-polls) the server has on <paramref name="tasks"/>, summed:
+    /// PushHub's <c>GET /stats</c> (<c>subscribers_by_task</c>); for Nchan, all its subscribers from
+    /// <c>nchan_stub_status</c> (<c>GET /status</c>), because its per-channel count (<c>GET /pub</c> as JSON) falls
+    /// behind with two workers: seen stuck at 36 of 50 connected subscribers for a minute. A scenario runs alone
+    /// on its server, so all of Nchan's subscribers are the scenario's.
     /// </summary>
-    public async Task<int> CountSubscribersAsync(HttpClient http, string task, CancellationToken cancellationToken = default)
+    public async Task<int> CountSubscribersAsync(HttpClient http, IReadOnlyCollection<string> tasks, CancellationToken cancellationToken = default)
     {
         if (IsNchan)
         {
@@ -103,22 +135,23 @@ internal sealed class HubTarget(bool nchan)
         using var response = await http.SendAsync(request, cancellationToken);
         response.EnsureSuccessStatusCode();
         using var json = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken));
-        return json.RootElement.GetProperty("subscribers_by_task").TryGetProperty(task, out var count) ? count.GetInt32() : 0;
+        var byTask = json.RootElement.GetProperty("subscribers_by_task");
+        return tasks.Sum(task => byTask.TryGetProperty(task, out var count) ? count.GetInt32() : 0);
     }
 
     /// <summary>
-    /// Waits until the server counts <paramref name="expected"/> subscribers on <paramref name="task"/>, so that
+    /// Waits until the server counts <paramref name="expected"/> subscribers on <paramref name="tasks"/>, so that
     /// nothing is published before everyone listens. False when that did not happen within <paramref name="limit"/>.
     /// </summary>
-    public async Task<bool> WaitForSubscribersAsync(HttpClient http, string task, int expected, TimeSpan limit)
+    public async Task<bool> WaitForSubscribersAsync(HttpClient http, IReadOnlyCollection<string> tasks, int expected, TimeSpan limit)
     {
         var clock = Stopwatch.StartNew();
         int count;
-        while ((count = await CountSubscribersAsync(http, task)) < expected)
+        while ((count = await CountSubscribersAsync(http, tasks)) < expected)
         {
             if (clock.Elapsed > limit)
             {
-                Console.Error.WriteLine($"{Name} counts {count} of {expected} subscribers on {task} after {limit.TotalSeconds:F0} s");
+                Console.Error.WriteLine($"{Name} counts {count} of {expected} subscribers on {string.Join(", ", tasks.Take(3))}{(tasks.Count > 3 ? ", …" : "")} after {limit.TotalSeconds:F0} s");
                 return false;
             }
             await Task.Delay(200);

@@ -11,7 +11,7 @@ internal static class IdleMemory
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        if (BenchArgs.Parse(args) is not { } parsed)
+        if (BenchArgs.Parse(args) is not { } parsed || !parsed.Target.Subscribable("idle"))
         {
             return 2;
         }
@@ -31,7 +31,7 @@ internal static class IdleMemory
         using var http = new HttpClient(handler, disposeHandler: true) { BaseAddress = parsed.Url, Timeout = Timeout.InfiniteTimeSpan };
 
         // The server settled and warmed up: one request served, then a pause.
-        await target.CountSubscribersAsync(http, task);
+        await target.CountSubscribersAsync(http, [task]);
         await Task.Delay(settle);
         var residentBefore = ServerMemory.ResidentKb(pids);
         var proportionalBefore = ServerMemory.ProportionalKb(pids);
@@ -59,6 +59,7 @@ internal static class IdleMemory
         Figures.Result("KB per subscriber (Pss)", Math.Round(proportionalPerConnection, 1));
         Figures.Result("server VmRSS before → after, MB", $"{residentBefore / 1024.0:F0} → {residentAfter / 1024.0:F0}");
         Figures.Result("then one event: delivered of expected", $"{delivered:N0} of {subscribers:N0}");
-        return accepted && delivered == subscribers ? 0 : 1;
+        var exact = Tally.Of(group.Receivers).Report(target, subscribers);
+        return accepted && delivered == subscribers && exact ? 0 : 1;
     }
 }

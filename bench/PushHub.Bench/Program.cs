@@ -1,27 +1,35 @@
-// PushHub load generator. Every scenario sends traffic only to the loopback server it is given (PushHub, or
-// nginx+Nchan with --target nchan), is bounded in count and time, and stops by itself. Each prints its figures,
-// and "result <figure>=<value>" lines that bench/compare-nchan.sh puts into its table. How to run: bench/README.md.
+// PushHub load generator. Every scenario sends traffic only to the loopback server it is given (PushHub, nginx+Nchan
+// with --target nchan, or the bare Kestrel endpoint with --target bare), is bounded in count and time, and stops by
+// itself. Each prints its figures, and "result <figure>=<value>" lines that bench/compare-nchan.sh collects and
+// turns into its table with the report command. How to run: bench/README.md.
 using PushHub.Bench;
 
 var rest = args.Length > 0 ? args[1..] : [];
 return args.FirstOrDefault() switch
 {
     "sse" or "ws" => await Fanout.RunAsync(args[0], rest),
+    "steady" => await Steady.RunAsync(rest),
     "publish" or "batch" => await PublishLoad.RunAsync(args[0], rest),
     "idle" => await IdleMemory.RunAsync(rest),
     "longpoll" => await LongPollWakeup.RunAsync(rest),
+    "webhooks" => await WebhookLoad.RunAsync(rest),
+    "report" => Report.Run(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("""
-        usage: PushHub.Bench <scenario> <url> ... [--target pushhub|nchan]
+        usage: PushHub.Bench <scenario> <url> ... [--target pushhub|nchan|bare]
           sse|ws   <url> <subscribers> <events/s> <seconds> [--sources N]   fan-out: deliveries/s, latency, lost
+          steady   <url> <subscribers> <tasks> <events/s> <seconds>         light load over many tasks: latency, outliers
+                   [--warmup-seconds W] [--webhook on]
           idle     <url> <subscribers> [--server-pid P[,P]] [--settle S]     resident memory per idle SSE subscriber
           longpoll <url> <polls> <rounds>                                    wake-up latency of parked long-polls
-          publish  --url U [--clients N] [--events N]                        single-event POSTs
-          batch    --url U [--clients N] [--events N] [--batch N]            batches
+          publish  --url U [--clients N] [--events N]                        single-event POSTs (also --target bare)
+          batch    --url U [--clients N] [--events N] [--batch N]            batches (also --target bare)
+          webhooks <url> <events> [--batch N] [--warmup-events N]            signed deliveries/s to a local receiver (node)
+          report   <rows.tsv>                                                the comparison table from collected results
         """);
     return 2;
 }

@@ -1,8 +1,9 @@
 namespace PushHub.Bench;
 
 /// <summary>
-/// N subscribers of one task, connected before anything is published: every client says it is connected and the
-/// server counts them all, so no event can be published before everyone listens.
+/// N subscribers of one task, or spread over several (subscriber <i>i</i> on task <i>i</i> mod the task count),
+/// connected before anything is published: every client says it is connected and the server counts them all, so
+/// no event can be published before everyone listens.
 /// </summary>
 internal sealed class SubscriberGroup : IAsyncDisposable
 {
@@ -10,11 +11,15 @@ internal sealed class SubscriberGroup : IAsyncDisposable
     private readonly Task[] _readers;
     private int _disposed;
 
-    private SubscriberGroup(Receiver[] receivers, Func<Receiver, CancellationToken, Task> run)
+    private SubscriberGroup(Receiver[] receivers, IReadOnlyList<string> tasks, Func<int, CancellationToken, Task> run)
     {
         Receivers = receivers;
-        _readers = receivers.Select(receiver => Task.Run(() => run(receiver, _stop.Token))).ToArray();
+        Tasks = tasks;
+        _readers = receivers.Select((_, index) => Task.Run(() => run(index, _stop.Token))).ToArray();
     }
+
+    /// <summary>The tasks subscribed to; subscriber <i>i</i> is on <c>Tasks[i % Tasks.Count]</c>.</summary>
+    public IReadOnlyList<string> Tasks { get; }
 
     /// <summary>One tally per subscriber.</summary>
     public Receiver[] Receivers { get; }
@@ -25,14 +30,24 @@ internal sealed class SubscriberGroup : IAsyncDisposable
     /// <summary>Subscribers whose stream has ended before the run stopped it: the server closed them (or they failed).</summary>
     public int Closed => _readers.Count(r => r.IsCompleted);
 
-    /// <summary>Connects <paramref name="count"/> subscribers over <paramref name="transport"/>; null (reason on stderr) when not all of them got in.</summary>
+    /// <summary>Connects <paramref name="count"/> subscribers of one task; null (reason on stderr) when not all of them got in.</summary>
+    public static Task<SubscriberGroup?> ConnectAsync(string transport, HubTarget target, HttpClient http, SocketsHttpHandler handler,
+        string task, int count, int capacity) =>
+        ConnectAsync(transport, target, http, handler, [task], count, capacity);
+
+    /// <summary>
+    /// Connects <paramref name="count"/> subscribers over <paramref name="transport"/>, spread over
+    /// <paramref name="tasks"/> in turn; null (reason on stderr) when not all of them got in. With
+    /// <paramref name="keepNumbers"/> each receiver also keeps which event each latency belongs to.
+    /// </summary>
     public static async Task<SubscriberGroup?> ConnectAsync(string transport, HubTarget target, HttpClient http, SocketsHttpHandler handler,
-        string task, int count, int capacity)
+        IReadOnlyList<string> tasks, int count, int capacity, bool keepNumbers = false)
     {
         var connecting = new SemaphoreSlim(256); // a burst of thousands of connects overflows the listen backlog
         var connected = 0;
-        var group = new SubscriberGroup(Enumerable.Range(0, count).Select(_ => new Receiver(capacity)).ToArray(),
-            (receiver, stop) => Subscriber.RunAsync(transport, target, http, handler, task, receiver, connecting,
+        var receivers = Enumerable.Range(0, count).Select(_ => new Receiver(capacity, keepNumbers)).ToArray();
+        var group = new SubscriberGroup(receivers, tasks,
+            (index, stop) => Subscriber.RunAsync(transport, target, http, handler, tasks[index % tasks.Count], receivers[index], connecting,
                 () => Interlocked.Increment(ref connected), stop));
         if (!await Poll.UntilAsync(() => Volatile.Read(ref connected) >= count || group._readers.Any(r => r.IsFaulted), TimeSpan.FromMinutes(3))
             || group._readers.FirstOrDefault(r => r.IsFaulted) is { })
@@ -42,12 +57,36 @@ internal sealed class SubscriberGroup : IAsyncDisposable
             await group.DisposeAsync();
             return null;
         }
-        if (!await target.WaitForSubscribersAsync(http, task, count, TimeSpan.FromMinutes(1)))
+        if (!await target.WaitForSubscribersAsync(http, tasks, count, TimeSpan.FromMinutes(1)))
         {
             await group.DisposeAsync();
             return null;
         }
         return group;
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="expected"/> events in all: up to 5 s after the last publish was answered, then, as
+    /// long as events still come (one at least every 5 s), up to a minute more, so that an event that is late is
+    /// told apart from one that never comes. Returns how many had arrived within the first 5 s.
+    /// </summary>
+    public async Task<long> SettleAsync(long expected)
+    {
+        await Poll.UntilAsync(() => Received >= expected, TimeSpan.FromSeconds(5));
+        var inTime = Received;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var last = inTime;
+        var progressAt = clock.Elapsed;
+        while (last < expected && clock.Elapsed < TimeSpan.FromMinutes(1) && clock.Elapsed - progressAt < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(200);
+            if (Received > last)
+            {
+                last = Received;
+                progressAt = clock.Elapsed;
+            }
+        }
+        return inTime;
     }
 
     /// <summary>Closes every connection and waits for the readers to end.</summary>

@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using PushHub.Tests.Infrastructure;
+using PushHub.Tests.Webhooks;
 
 namespace PushHub.Tests.Bench;
 
@@ -47,30 +46,38 @@ public sealed class LoadGeneratorSmokeTests
         Assert.Contains("failures=0", await RunAgainstHubAsync(url => ["batch", "--url", url, "--clients", "2", "--events", "2000", "--batch", "100", "--warmup-seconds", "0"]), StringComparison.Ordinal);
     }
 
-    private static async Task<string> RunAgainstHubAsync(Func<string, string[]> arguments)
+    [Fact]
+    public async Task Steady_load_over_many_tasks_delivers_every_event_once_and_in_seq_order()
     {
-        var directory = TestPaths.NewTempDirectory();
-        try
-        {
-            using var hub = await HubProcess.StartAsync(Path.Combine(directory, "pushhub.db"));
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "PushHub.Bench.dll"));
-            foreach (var argument in arguments(hub.Address.ToString().TrimEnd('/')))
-            {
-                start.ArgumentList.Add(argument);
-            }
-            using var bench = Process.Start(start)!;
-            var stdout = bench.StandardOutput.ReadToEndAsync();
-            var stderr = bench.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            await bench.WaitForExitAsync(timeout.Token);
-            var output = await stdout + await stderr;
-            Assert.True(bench.ExitCode == 0, $"the load generator exited with {bench.ExitCode}:\n{output}");
-            return output;
-        }
-        finally
-        {
-            TestPaths.TryDelete(directory);
-        }
+        // 12 subscribers over 4 tasks (3 each), 20 events/s over the tasks for 2 s, after a 1 s warm-up.
+        var output = await RunAgainstHubAsync(url => ["steady", url, "12", "4", "20", "2", "--warmup-seconds", "1"]);
+        Assert.Matches(@"published 40 of 40, deliveries 120 of 120 expected", output);
+        Assert.Contains("result lost=0", output, StringComparison.Ordinal);
+        Assert.Contains("result duplicates=0", output, StringComparison.Ordinal);
+        Assert.Contains("result out of seq order=0", output, StringComparison.Ordinal);
+        // The slowest events are named, each with all three of its task's subscribers.
+        Assert.Matches(@"n=\d+ task \d at [\d.]+ s: [\d.]+ / [\d.]+ ms over 3 subscribers", output);
     }
+
+    [NodeFact]
+    public async Task Steady_load_with_a_webhook_also_delivers_every_event_to_the_receiver()
+    {
+        var output = await RunAgainstHubAsync(url => ["steady", url, "6", "3", "20", "1", "--webhook", "on"],
+            "--Webhooks:AllowPrivateNetworks", "true");
+        Assert.Contains("published 20 of 20, deliveries 40 of 40 expected", output, StringComparison.Ordinal);
+        // The receiver checked every signature against the secret the load generator registered.
+        Assert.Contains("webhook: 20 of 20 events delivered, duplicates 0, rejected signatures 0", output, StringComparison.Ordinal);
+    }
+
+    [NodeFact]
+    public async Task Webhook_scenario_counts_every_signed_delivery_after_its_warm_up()
+    {
+        var output = await RunAgainstHubAsync(url => ["webhooks", url, "250", "--batch", "100", "--warmup-events", "100"],
+            "--Webhooks:AllowPrivateNetworks", "true");
+        Assert.Contains("warm-up: 100 of 100 delivered", output, StringComparison.Ordinal);
+        Assert.Matches(@"250 signed deliveries in [\d.]+ s \(first to last\): \d+/s; lost 0, duplicates 0, rejected signatures 0", output);
+    }
+
+    private static Task<string> RunAgainstHubAsync(Func<string, string[]> arguments, params string[] hubArguments) =>
+        BenchTool.RunAgainstHubAsync(arguments, hubArguments);
 }

@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Text;
+
+namespace PushHub.Bench;
+
+/// <summary>One figure of one run of one scenario against one server, as <c>bench/compare-nchan.sh</c> collects them.</summary>
+internal sealed record ResultRow(string Label, string Server, int Run, string Figure, string Value);
+
+// The comparison table: PushHub.Bench report <rows.tsv>, where each line is "label \t server \t run \t figure \t value"
+// (server: pushhub, nchan or bare). With several runs a cell is the median and, in brackets, the range; a ratio is
+// taken within each run (PushHub's figure over the other server's from the same run), then its median and range.
+/// <summary>Turns the scenarios' result lines into the markdown tables of <c>bench/README.md</c>.</summary>
+internal static class Report
+{
+    private static readonly (string Server, string Name)[] s_servers = [("pushhub", "PushHub"), ("nchan", "Nchan"), ("bare", "bare Kestrel")];
+
+    public static int Run(string[] args)
+    {
+        if (args.Length != 1 || !File.Exists(args[0]))
+        {
+            Console.Error.WriteLine("usage: PushHub.Bench report <rows.tsv>   (label, server, run, figure, value; tab-separated)");
+            return 2;
+        }
+        Console.Write(Render(Parse(File.ReadLines(args[0]))));
+        return 0;
+    }
+
+    /// <summary>The rows of a tab-separated file; lines that do not have five fields are skipped.</summary>
+    public static List<ResultRow> Parse(IEnumerable<string> lines) =>
+        lines.Select(line => line.Split('\t'))
+            .Where(f => f.Length == 5 && int.TryParse(f[2], CultureInfo.InvariantCulture, out _))
+            .Select(f => new ResultRow(f[0], f[1], int.Parse(f[2], CultureInfo.InvariantCulture), f[3], f[4]))
+            .ToList();
+
+    /// <summary>Every figure (in the order first seen), then DESIGN's targets alone, then what was not exact.</summary>
+    public static string Render(IReadOnlyList<ResultRow> rows)
+    {
+        var values = rows.GroupBy(r => (r.Label, r.Server, r.Figure))
+            .ToDictionary(g => g.Key, g => g.GroupBy(r => r.Run).ToDictionary(r => r.Key, r => r.Last().Value));
+        var keys = rows.Select(r => (r.Label, r.Figure)).Distinct().ToList();
+        var runs = rows.Count == 0 ? 0 : rows.Max(r => r.Run);
+        var text = new StringBuilder();
+        const string header = "| PushHub | Nchan | bare Kestrel | ratio | target | met? |\n";
+        const string rule = "|---|---|---|---|---|---|";
+
+        text.Append(CultureInfo.InvariantCulture, $"{runs} run(s) of each scenario; a cell with several runs is their median (min–max).\n\n");
+        text.Append("| scenario | figure ").Append(header).Append("|---|---").Append(rule).Append('\n');
+        foreach (var (label, figure) in keys)
+        {
+            text.Append("| ").Append(label).Append(" | ").Append(figure).Append(' ').Append(Cells(values, label, figure)).Append('\n');
+        }
+
+        text.Append("\nDESIGN.md's performance targets, from the same runs:\n\n");
+        text.Append("| target | scenario | figure ").Append(header).Append("|---|---|---").Append(rule).Append('\n');
+        foreach (var target in Target.Design)
+        {
+            foreach (var (label, figure) in keys.Where(k => k.Figure == target.Figure && target.Label.IsMatch(k.Label)))
+            {
+                text.Append("| ").Append(target.Scenario).Append(" | ").Append(label).Append(" | ").Append(figure).Append(' ')
+                    .Append(Cells(values, label, figure)).Append('\n');
+            }
+        }
+
+        var inexact = rows.Where(r => Target.MustBeZero.Contains(r.Figure) && Number(r.Value) is { } v && v != 0)
+            .Select(r => $"{r.Label}, {r.Server}, run {r.Run}: {r.Figure} {r.Value}").ToList();
+        text.Append('\n').Append(inexact.Count == 0
+            ? "Lost, duplicated, refused, out of seq order or failed: nothing, in every scenario and run.\n"
+            : "**Not exact:** " + string.Join("; ", inexact) + "\n");
+        return text.ToString();
+    }
+
+    private static string Cells(Dictionary<(string, string, string), Dictionary<int, string>> values, string label, string figure)
+    {
+        Dictionary<int, string> Of(string server, string rowLabel) =>
+            values.GetValueOrDefault((rowLabel, server, figure)) ?? [];
+
+        var cells = new StringBuilder();
+        foreach (var (server, _) in s_servers)
+        {
+            cells.Append("| ").Append(Cell(Of(server, label).Values.ToList())).Append(' ');
+        }
+        var target = Target.Design.FirstOrDefault(t => t.Figure == figure && t.Label.IsMatch(label));
+        var zero = target is null && Target.MustBeZero.Contains(figure);
+        var pushhub = Of("pushhub", label);
+
+        // The ratio the target names, or else PushHub over Nchan for a speed, latency or memory figure.
+        var reference = target?.Reference ?? (Comparable(figure) ? "nchan" : null);
+        var ratios = new List<double>();
+        if (reference is not null)
+        {
+            var other = Of(reference, label);
+            if (other.Count == 0 && target?.ReferenceLabel is { } referenceLabel)
+            {
+                other = Of(reference, referenceLabel(label));
+            }
+            foreach (var (run, value) in pushhub)
+            {
+                if (Number(value) is { } p && other.TryGetValue(run, out var o) && Number(o) is { } r && r > 0)
+                {
+                    ratios.Add(p / r);
+                }
+            }
+        }
+        var referenceName = s_servers.FirstOrDefault(s => s.Server == reference).Name;
+        cells.Append("| ").Append(ratios.Count == 0 ? ""
+            : Summary(ratios, Ratio) + "× " + referenceName + (ratios.Count < pushhub.Count ? $" ({ratios.Count} of {pushhub.Count} runs)" : "")).Append(' ');
+
+        // Met or missed, on the median; with several runs, in how many of them.
+        var judged = target?.Reference is not null ? ratios
+            : pushhub.Values.Select(Number).OfType<double>().ToList();
+        cells.Append("| ").Append(target?.Text ?? (zero ? "0" : "")).Append(" | ");
+        if (target is not null || zero)
+        {
+            Func<double, bool> met = target is null ? v => v == 0 : target.Met;
+            cells.Append(judged.Count == 0 ? "not measured"
+                : (met(Median(judged)) ? "met" : "**missed**") + (judged.Count > 1 ? $" ({judged.Count(met)} of {judged.Count} runs)" : ""));
+        }
+        return cells.Append(" |").ToString();
+    }
+
+    private static string Cell(List<string> runs)
+    {
+        if (runs.Count == 0)
+        {
+            return "-";
+        }
+        var numbers = runs.Select(Number).ToList();
+        if (numbers.Any(n => n is null))
+        {
+            return string.Join(" / ", runs.Distinct());
+        }
+        // As many decimals as the figures were given with, for the median and the range alike.
+        var decimals = runs.Max(r => r.Contains('.', StringComparison.Ordinal) ? Math.Min(2, r.Length - r.IndexOf('.', StringComparison.Ordinal) - 1) : 0);
+        return Summary(numbers.Select(n => n!.Value).ToList(), v => Format(v, decimals));
+    }
+
+    private static string Summary(List<double> values, Func<double, string> format) =>
+        values.Min() == values.Max() ? format(values[0]) : $"{format(Median(values))} ({format(values.Min())}–{format(values.Max())})";
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static bool Comparable(string figure) =>
+        figure is "events/s" or "deliveries/s" || figure.EndsWith("p50 ms", StringComparison.Ordinal) || figure.EndsWith("p99 ms", StringComparison.Ordinal)
+        || figure.EndsWith("max ms", StringComparison.Ordinal) || figure.StartsWith("KB per", StringComparison.Ordinal);
+
+    private static double? Number(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    private static string Format(double value, int decimals)
+    {
+        var rounded = Math.Round(value, decimals);
+        return (rounded == 0 ? 0 : rounded).ToString((Math.Abs(rounded) >= 1_000 ? "N" : "F") + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    }
+
+    private static string Ratio(double value) => value.ToString("F2", CultureInfo.InvariantCulture);
+}
