@@ -42,7 +42,18 @@ internal sealed class BenchArgs
                 positional.Add(args[i]);
             }
         }
-        var url = new Uri(options.GetValueOrDefault("--url") ?? (positional.Count > 0 ? positional[0] : defaultUrl));
+        var address = options.GetValueOrDefault("--url") ?? (positional.Count > 0 ? positional[0] : defaultUrl);
+        if (address.Contains(',', StringComparison.Ordinal))
+        {
+            // The seam of a later cluster column (bench/compare-nchan.sh, target_urls): spreading over the nodes.
+            Console.Error.WriteLine("several URLs (a cluster's nodes) are not supported yet: give one URL");
+            return null;
+        }
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var url))
+        {
+            Console.Error.WriteLine($"{address} is not an absolute URL (e.g. http://127.0.0.1:5398)");
+            return null;
+        }
         if (!IPAddress.TryParse(url.Host, out var ip) ? url.Host != "localhost" : !IPAddress.IsLoopback(ip))
         {
             Console.Error.WriteLine("The load generator only sends to loopback addresses.");

@@ -78,6 +78,15 @@ public sealed class LoadGeneratorSmokeTests
         Assert.Matches(@"250 signed deliveries in [\d.]+ s \(first to last\): \d+/s; lost 0, duplicates 0, rejected signatures 0", output);
     }
 
+    [Fact]
+    public async Task Several_urls_are_refused_with_the_reason_until_the_client_spreads_over_them()
+    {
+        // The cluster column's seam: refused before anything connects (nobody listens on the discard port).
+        var (exitCode, output) = await BenchTool.RunAsync("publish", "--url", "http://127.0.0.1:9,http://127.0.0.1:10", "--events", "1");
+        Assert.Equal(2, exitCode);
+        Assert.Contains("several URLs (a cluster's nodes) are not supported yet", output, StringComparison.Ordinal);
+    }
+
     private static Task<string> RunAgainstHubAsync(Func<string, string[]> arguments, params string[] hubArguments) =>
         BenchTool.RunAgainstHubAsync(arguments, hubArguments);
 }
