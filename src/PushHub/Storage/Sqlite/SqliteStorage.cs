@@ -104,9 +104,16 @@ public sealed class SqliteStorage : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Committed.Close();
-        await Writer.DisposeAsync().ConfigureAwait(false);
-        await _instanceLock.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            Committed.Close();
+            await Writer.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whatever the writer's stop threw, the file is no longer ours: the next hub on it must be able to start.
+            await _instanceLock.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -116,15 +123,28 @@ public sealed class SqliteStorage : IAsyncDisposable
     /// </summary>
     private static FileStream LockInstance(string databasePath)
     {
-        try
+        // A hub that is stopping on this file (a restart, a test's next host) lets go within moments: wait a little
+        // for it before telling the operator that another one is running.
+        var deadline = Environment.TickCount64 + 2_000;
+        while (true)
         {
-            return new FileStream(databasePath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException exception)
-        {
-            throw new InvalidOperationException(
-                $"Another PushHub is already using {databasePath} (its lock file {databasePath}.lock is held). " +
-                "Stop it, or set Storage:Path to another file.", exception);
+            try
+            {
+                return new FileStream(databasePath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(50);
+            }
+            catch (IOException exception)
+            {
+                throw Held(databasePath, exception);
+            }
         }
     }
+
+    private static InvalidOperationException Held(string databasePath, IOException exception) =>
+        new(
+            $"Another PushHub is already using {databasePath} (its lock file {databasePath}.lock is held). " +
+            "Stop it, or set Storage:Path to another file.", exception);
 }
