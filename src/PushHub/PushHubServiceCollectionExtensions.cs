@@ -31,6 +31,8 @@ public static class PushHubServiceCollectionExtensions
         services.AddSingleton<EventValidator>();
         services.AddSingleton<EventHub>();
         services.AddSingleton<ConnectionStats>();
+        services.AddSingleton<SubscriberCounters>();
+        services.AddSingleton<StallWatchdog>();
         services.AddSse();
         services.AddPushWebSockets();
         services.AddSingleton<StuckTaskMonitor>();

@@ -13,25 +13,17 @@ public sealed partial class EventHub
     private readonly IPollingStore _store;
     private readonly IEventFeed _feed;
     private readonly TimeProvider _time;
-    private readonly int _queueCapacity;
+    private readonly long _queueBytes;
+    private readonly SubscriberCounters _counters;
 
-    public EventHub(IPollingStore store, IEventFeed feed, IOptions<HubOptions> options, TimeProvider time,
-        IOptions<StorageOptions> storage, IOptions<LimitsOptions> limits, ILogger<EventHub> logger)
+    public EventHub(IPollingStore store, IEventFeed feed, IOptions<HubOptions> options, TimeProvider time, SubscriberCounters counters)
     {
         _store = store;
         _feed = feed;
         _time = time;
-        _queueCapacity = options.Value.SubscriberQueueCapacity;
-        var largestCommit = storage.Value.MaxBatchEvents + limits.Value.MaxBatchEvents;
-        if (_queueCapacity < largestCommit)
-        {
-            LogQueueSmallerThanCommit(logger, _queueCapacity, largestCommit);
-        }
+        _counters = counters;
+        _queueBytes = options.Value.SubscriberQueueBytes;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Hub:SubscriberQueueCapacity ({Capacity}) is below the largest group commit ({Largest} events: " +
-        "Storage:MaxBatchEvents + Limits:MaxBatchEvents); a large commit will disconnect subscribers that are keeping up")]
-    private static partial void LogQueueSmallerThanCommit(ILogger logger, int capacity, int largest);
 
     public IPollingStore Store => _store;
 
@@ -43,9 +35,28 @@ public sealed partial class EventHub
 
     /// <summary>
     /// Opens a subscription: events matching <paramref name="filter"/> after <paramref name="after"/>, or only
-    /// those committed from now on when <paramref name="after"/> is null. Dispose it to leave.
+    /// those committed from now on when <paramref name="after"/> is null. More tasks may be followed later
+    /// (<see cref="Subscription.Follow"/>). Dispose it to leave.
     /// </summary>
-    public Subscription Subscribe(EventFilter filter, long? after) => new(_store, _feed, filter, after, _queueCapacity);
+    public Subscription Subscribe(EventFilter filter, long? after)
+    {
+        var subscription = Open(filter.Types, after);
+        if (filter.Tasks is null)
+        {
+            subscription.FollowAtStart(null);
+        }
+        else
+        {
+            foreach (var task in filter.Tasks)
+            {
+                subscription.FollowAtStart(task);
+            }
+        }
+        return subscription;
+    }
+
+    /// <summary>Opens a subscription that follows nothing yet: a connection adds tasks with <see cref="Subscription.Follow"/>.</summary>
+    public Subscription Open(IReadOnlySet<string>? types, long? after = null) => new(_store, _feed, types, after, _queueBytes, _counters);
 
     /// <summary>
     /// Answers the events after <paramref name="after"/> matching <paramref name="filter"/>. With a

@@ -8,13 +8,16 @@ public sealed class HubOptions : IValidatableObject
     public const string Section = "Hub";
 
     /// <summary>
-    /// How many live events may wait for one subscriber. A subscriber further behind than this is disconnected
-    /// and resumes from the store. The feed hands over a whole group commit at once, so this should be at least
-    /// <c>Storage:MaxBatchEvents</c> + <c>Limits:MaxBatchEvents</c> (the largest commit); otherwise one large
-    /// commit drops subscribers that are keeping up (they resume without loss, but needlessly).
+    /// How many bytes of live events may wait for one subscriber. A subscriber whose queue is full is not dropped: it
+    /// reads the store from its cursor and rejoins the live feed once it has caught up, so this bounds the memory
+    /// one slow reader pins, however large or many the events.
     /// </summary>
-    [Range(16, 1_000_000, ErrorMessage = "Hub:SubscriberQueueCapacity must be from 16 to 1000000.")]
-    public int SubscriberQueueCapacity { get; set; } = 8192;
+    [Range(65536, 1L << 30, ErrorMessage = "Hub:SubscriberQueueBytes must be from 65536 (64 KiB) to 1073741824 (1 GiB).")]
+    public long SubscriberQueueBytes { get; set; } = 1 << 20;
+
+    /// <summary>A connection whose socket accepts nothing at all for this long is closed; its client resumes from its last seq.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Hub:StalledWriteTimeout must be from 00:00:01 to 01:00:00.")]
+    public TimeSpan StalledWriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// The address people reach this hub's dashboard at (behind a proxy, the public one), such as

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using PushHub.Storage;
@@ -5,165 +6,330 @@ using PushHub.Storage;
 namespace PushHub.Hub;
 
 /// <summary>
-/// One reader's view of the event stream: the backlog after its start seq, read from the store, followed by live
-/// events from the feed, in seq order, with no gap and no duplicate. Every transport is a thin formatter over
-/// one of these.
+/// One connection's stream of events, whatever it follows: some tasks (added and removed while it runs) or all of
+/// them, with a type filter. Events come in strictly increasing seq order, each once: the backlog read from the
+/// store, then live events from the feed, with the backlog of a task followed later merged into the same order.
+/// Every transport is a thin formatter over one of these.
 /// </summary>
 /// <remarks>
-/// Live events wait in a bounded queue. If the queue fills while the reader is still replaying the backlog, the
-/// subscription quietly re-reads the store from where it is. If it fills once the reader is live, the reader is
-/// too slow: the subscription ends with <see cref="SlowSubscriberException"/> and <see cref="Overflowed"/> fires, so
-/// the transport can drop the connection even while a write to it is stuck. The client resumes from its last
-/// seq and catches up from the store, losing nothing.
+/// An event is delivered when its task is followed, its type passes, its seq is above the task's start
+/// (<c>from[task]</c>) and above the last seq delivered on the connection (<see cref="Cursor"/>).
+/// Commands (<see cref="Follow"/>, <see cref="Unfollow"/>, <see cref="Post"/>) may come from any thread; the reader
+/// applies them in its own loop, in the stream, so one loop owns the stream's order.
+/// The log is the buffer: live events wait in a queue bounded in bytes. When it fills, the subscription drops what
+/// it holds and reads the store from its cursor (a catch-up), then rejoins the live feed; a slow reader loses
+/// nothing and pins at most the queue's bytes.
 /// </remarks>
 public sealed class Subscription : IFeedListener, IDisposable
 {
-    private const int ReplayPageSize = 500;
+    private const int PageSize = 500;
+
+    // Markers wake the reader: a command is waiting, or the queue overflowed. Their Json is empty (no bytes).
+    private static readonly HubEvent s_wake = new(0, "", "", default, ReadOnlyMemory<byte>.Empty);
 
     private readonly IPollingStore _store;
     private readonly IEventFeed _feed;
-    private readonly Channel<HubEvent> _queue;
-    private readonly CancellationTokenSource _overflowed = new();
-    private readonly Lock _gate = new();
-    private FeedRegistration? _registration;
-    private bool _replaying;
-    private bool _resyncNeeded;
-    private bool _overflow;
+    private readonly SubscriberCounters? _counters;
+    private readonly long _maxBytes;
+    private readonly Channel<HubEvent> _queue = Channel.CreateUnbounded<HubEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<Command> _commands = new();
+    private readonly Queue<SubscriptionItem> _answers = new();
+    private readonly Dictionary<string, Followed> _tasks = new(StringComparer.Ordinal);
+    private Followed? _all;
+    private long _queuedBytes;
+    private long _lastQueued;
+    private volatile bool _overflow;
+    private bool _catchUpNeeded;
+    private readonly long? _start;
+    private long _delivered;
     private int _disposed;
 
-    internal Subscription(IPollingStore store, IEventFeed feed, EventFilter filter, long? after, int queueCapacity)
+    internal Subscription(IPollingStore store, IEventFeed feed, IReadOnlySet<string>? types, long? after, long maxBytes, SubscriberCounters? counters)
     {
         _store = store;
         _feed = feed;
-        Filter = filter;
-        After = after;
-        _queue = Channel.CreateBounded<HubEvent>(new BoundedChannelOptions(queueCapacity)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _maxBytes = maxBytes;
+        _counters = counters;
+        _start = after;
+        Types = types;
     }
 
-    public EventFilter Filter { get; }
+    /// <summary>Follows a task (null: all) from the subscription's own start, before the stream begins; no answer item.</summary>
+    internal void FollowAtStart(string? taskId) => Post(new Command(CommandKind.Follow, taskId, _start, null, Silent: true));
 
-    /// <summary>The seq the reader has seen up to, or null to start with live events only.</summary>
-    public long? After { get; }
+    /// <summary>The event types the connection passes; null for all.</summary>
+    public IReadOnlySet<string>? Types { get; }
 
-    /// <summary>The seq of the last event handed to the reader.</summary>
+    /// <summary>How far the connection has read the log: every followed event up to it was delivered (or was before its
+    /// task's start). A follow starts at least here.</summary>
     public long Cursor { get; private set; }
 
-    /// <summary>Cancelled when the reader fell behind and the subscription gave up on it.</summary>
-    public CancellationToken Overflowed => _overflowed.Token;
+    /// <summary>How many tasks the connection follows (all tasks counts as one).</summary>
+    public int Count => _tasks.Count + (_all is null ? 0 : 1);
 
     /// <summary>
-    /// The stream: a <see cref="SubscriptionItem.Reset"/> first when the start seq is older than retention, then
-    /// events. Throws <see cref="SlowSubscriberException"/> when the reader could not keep up.
+    /// Follows <paramref name="taskId"/> (null: every task) from <paramref name="after"/> (null: from now), replacing
+    /// an earlier follow of it. The stream yields a <see cref="SubscriptionItemKind.Followed"/> item with the effective
+    /// start, <c>max(after ?? head, last delivered seq)</c>, before any event of that task; the task completes with it as well.
+    /// </summary>
+    public Task<long> Follow(string? taskId, long? after, object? tag = null)
+    {
+        var command = new Command(CommandKind.Follow, taskId, after, tag, Silent: false);
+        Post(command);
+        return command.Done.Task;
+    }
+
+    /// <summary>Follows several tasks (null: every task) from one <paramref name="after"/> in one step, so that nothing is
+    /// delivered between them and every one starts at the same seq (a client resuming a connection from its last seq);
+    /// the task completes with that start.</summary>
+    public Task<long> Follow(IReadOnlyList<string?> taskIds, long? after, object? tag = null)
+    {
+        var command = new Command(CommandKind.Follow, taskIds[0], after, tag, Silent: false, More: taskIds.Skip(1).ToArray());
+        Post(command);
+        return command.Done.Task;
+    }
+
+    /// <summary>Stops following <paramref name="taskId"/>; the stream yields <see cref="SubscriptionItemKind.Unfollowed"/>
+    /// (with <see cref="SubscriptionItem.Found"/> false when it was not followed).</summary>
+    public void Unfollow(string? taskId, object? tag = null) => Post(new Command(CommandKind.Unfollow, taskId, null, tag, Silent: false));
+
+    /// <summary>Puts a transport's own message into the stream, in order (a pong, an error frame).</summary>
+    public void Post(object message) => Post(new Command(CommandKind.Message, null, null, message, Silent: false));
+
+    private void Post(Command command)
+    {
+        _commands.Enqueue(command);
+        _queue.Writer.TryWrite(s_wake);
+    }
+
+    /// <summary>
+    /// The stream: events, a <see cref="SubscriptionItemKind.Reset"/> when the cursor is older than retention, and the
+    /// answers to commands, in order. Runs until cancelled or disposed.
     /// </summary>
     public async IAsyncEnumerable<SubscriptionItem> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (After is not { } after)
-        {
-            Cursor = Register();
-        }
-        else
-        {
-            Cursor = after;
-            while (true)
-            {
-                var startHead = Register();
-                while (Cursor < startHead)
-                {
-                    var first = _store.FirstSeq;
-                    if (Cursor < first - 1)
-                    {
-                        yield return SubscriptionItem.ForReset(first);
-                        Cursor = first - 1;
-                    }
-                    var page = await _store.ReadAsync(
-                        new EventQuery(Cursor, ReplayPageSize, Filter.Tasks, Filter.Types, UpTo: startHead), cancellationToken).ConfigureAwait(false);
-                    foreach (var stored in page)
-                    {
-                        Cursor = stored.Seq;
-                        yield return SubscriptionItem.ForEvent(stored);
-                    }
-                    if (page.Count < ReplayPageSize)
-                    {
-                        Cursor = startHead;
-                    }
-                }
-                if (!FinishReplay())
-                {
-                    break;
-                }
-            }
-        }
-
+        Cursor = _delivered = _start ?? 0;
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        while (true)
         {
-            while (reader.TryRead(out var stored))
+            while (_commands.TryDequeue(out var command))
             {
-                if (stored.Seq > Cursor)
+                if (Apply(command) is { } answer)
                 {
-                    Cursor = stored.Seq;
-                    yield return SubscriptionItem.ForEvent(stored);
+                    yield return answer;
+                }
+                while (_answers.TryDequeue(out var queued))
+                {
+                    yield return queued;
                 }
             }
+            if (_catchUpNeeded || _overflow)
+            {
+                _catchUpNeeded = false;
+                await foreach (var item in CatchUpAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    yield return item;
+                }
+                continue;
+            }
+            if (!reader.TryRead(out var stored))
+            {
+                if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    yield break;
+                }
+                continue;
+            }
+            if (stored == s_wake)
+            {
+                continue;
+            }
+            Interlocked.Add(ref _queuedBytes, -stored.Json.Length);
+            if (Passes(stored))
+            {
+                Cursor = _delivered = stored.Seq;
+                yield return SubscriptionItem.ForEvent(stored);
+            }
+        }
+    }
+
+    /// <summary>Reads the store from the cursor up to the feed's head, then goes back to the live queue; again if the
+    /// queue overflowed meanwhile. Commands that arrive are applied between pages.</summary>
+    private async IAsyncEnumerable<SubscriptionItem> CatchUpAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Order matters: empty the queue, accept live events again, then take the head. An event dropped before the
+        // overflow flag clears was published before the head was read, so it is at or below the target and read
+        // from the store; anything queued after is kept (and skipped when at or below the cursor).
+        while (_queue.Reader.TryRead(out var dropped))
+        {
+            Interlocked.Add(ref _queuedBytes, -dropped.Json.Length);
         }
         if (_overflow)
         {
-            throw new SlowSubscriberException(Cursor);
+            _counters?.CaughtUp();
+        }
+        _overflow = false;
+        var target = _feed.Head;
+        // Nothing at or below the earliest start of what is followed is delivered: no need to read it.
+        var earliest = _all?.From ?? target;
+        foreach (var task in _tasks.Values)
+        {
+            earliest = Math.Min(earliest, task.From);
+        }
+        Cursor = Math.Max(Cursor, earliest);
+        while (Cursor < target)
+        {
+            if (_all is null && _tasks.Count == 0)
+            {
+                Cursor = target;
+                break;
+            }
+            var page = await _store.ReadPageAsync(new EventQuery(Cursor, PageSize, _all is null ? _tasks.Keys.ToArray() : null, Types, UpTo: target)
+            {
+                MaxBytes = (int)Math.Min(_maxBytes, int.MaxValue),
+            }, cancellationToken).ConfigureAwait(false);
+            if (page.ResetTo is { } resetTo)
+            {
+                yield return SubscriptionItem.ForReset(resetTo, _all is null && _tasks.Count == 1 ? _tasks.Keys.First() : null);
+            }
+            foreach (var stored in page.Events)
+            {
+                if (Passes(stored))
+                {
+                    Cursor = _delivered = stored.Seq;
+                    yield return SubscriptionItem.ForEvent(stored);
+                }
+            }
+            Cursor = Math.Max(Cursor, page.NextCursor(Cursor, target));
+            while (_commands.TryDequeue(out var command))
+            {
+                if (Apply(command) is { } answer)
+                {
+                    yield return answer;
+                }
+                while (_answers.TryDequeue(out var queued))
+                {
+                    yield return queued;
+                }
+            }
         }
     }
 
-    private long Register()
+    private bool Passes(HubEvent stored)
     {
-        lock (_gate)
+        if (stored.Seq <= Cursor || (Types is not null && !Types.Contains(stored.Type)))
         {
-            _replaying = After is not null;
-            _resyncNeeded = false;
+            return false;
         }
-        _registration?.Dispose();
-        while (_queue.Reader.TryRead(out _))
-        {
-        }
-        _registration = _feed.Listen(Filter, this);
-        return _registration.StartHead;
+        return (_all is { } all && stored.Seq > all.From) || (_tasks.TryGetValue(stored.TaskId, out var task) && stored.Seq > task.From);
     }
 
-    /// <summary>Ends the replay; answers true when the queue overflowed meanwhile and the store must be read again.</summary>
-    private bool FinishReplay()
+    private SubscriptionItem? Apply(Command command)
     {
-        lock (_gate)
+        if (command.More is { Count: > 0 } more)
         {
-            _replaying = false;
-            return _resyncNeeded;
+            // One step: the follows of several tasks, with one answer each, before anything else is delivered.
+            long start = 0;
+            foreach (var taskId in more.Prepend(command.TaskId))
+            {
+                if (FollowOne(taskId, command.After) is not { } from)
+                {
+                    command.Done.TrySetCanceled();
+                    return null;
+                }
+                start = from;
+                _answers.Enqueue(SubscriptionItem.ForFollowed(taskId, from, command.Tag));
+            }
+            command.Done.TrySetResult(start);
+            return null;
         }
+        switch (command.Kind)
+        {
+            case CommandKind.Follow:
+                if (FollowOne(command.TaskId, command.After) is not { } start)
+                {
+                    command.Done.TrySetCanceled();
+                    return null;
+                }
+                command.Done.TrySetResult(start);
+                return command.Silent ? null : SubscriptionItem.ForFollowed(command.TaskId, start, command.Tag);
+            case CommandKind.Unfollow:
+                Followed? removed;
+                lock (_tasks)
+                {
+                    if (command.TaskId is null)
+                    {
+                        removed = _all;
+                        _all = null;
+                    }
+                    else
+                    {
+                        _tasks.Remove(command.TaskId, out removed);
+                    }
+                    removed?.Registration.Dispose();
+                }
+                return SubscriptionItem.ForUnfollowed(command.TaskId, removed is not null, command.Tag);
+            default:
+                return SubscriptionItem.ForMessage(command.Tag!);
+        }
+    }
+
+    /// <summary>Follows one task (null: all); answers its start, or null once disposed.</summary>
+    private long? FollowOne(string? taskId, long? after)
+    {
+        if (_disposed != 0)
+        {
+            return null;
+        }
+        var registration = _feed.Listen(new EventFilter(taskId is null ? null : [taskId], Types), this);
+        var head = registration.StartHead;
+        // Only the order of the connection limits a late follow: it starts after what was delivered, and the log
+        // between that and the cursor holds nothing else the connection follows, so the cursor may step back to it.
+        var from = Math.Max(after ?? head, _delivered);
+        Cursor = Math.Min(Cursor, from);
+        var followed = new Followed(registration, from);
+        lock (_tasks)
+        {
+            if (taskId is null)
+            {
+                _all?.Registration.Dispose();
+                _all = followed;
+            }
+            else
+            {
+                if (_tasks.Remove(taskId, out var previous))
+                {
+                    previous.Registration.Dispose();
+                }
+                _tasks[taskId] = followed;
+            }
+            if (_disposed != 0)
+            {
+                followed.Registration.Dispose();
+            }
+        }
+        // The task's backlog up to the head it joined at is in the store only.
+        _catchUpNeeded |= from < head;
+        return from;
     }
 
     void IFeedListener.OnEvent(HubEvent stored)
     {
-        if (_queue.Writer.TryWrite(stored))
+        // Called on the feed's publishing thread, once per matching registration: a task followed both by name and
+        // through "*" is handed the same event twice in a row.
+        if (_overflow || stored.Seq <= _lastQueued)
         {
             return;
         }
-        lock (_gate)
+        _lastQueued = stored.Seq;
+        if (Interlocked.Add(ref _queuedBytes, stored.Json.Length) > _maxBytes && Volatile.Read(ref _queuedBytes) != stored.Json.Length)
         {
-            if (_replaying)
-            {
-                _resyncNeeded = true;
-                return;
-            }
-            if (_overflow)
-            {
-                return;
-            }
+            Interlocked.Add(ref _queuedBytes, -stored.Json.Length);
             _overflow = true;
+            _queue.Writer.TryWrite(s_wake);
+            return;
         }
-        _queue.Writer.TryComplete();
-        // Off the publishing thread: cancellation callbacks (aborting a connection) must not delay the feed.
-        ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), _overflowed, preferLocal: false);
+        _queue.Writer.TryWrite(stored);
     }
 
     public void Dispose()
@@ -172,25 +338,33 @@ public sealed class Subscription : IFeedListener, IDisposable
         {
             return;
         }
-        _registration?.Dispose();
         _queue.Writer.TryComplete();
+        // The reader makes the registrations; a follow it applies after this point is let go at once.
+        lock (_tasks)
+        {
+            foreach (var task in _tasks.Values)
+            {
+                task.Registration.Dispose();
+            }
+            _all?.Registration.Dispose();
+        }
+        while (_commands.TryDequeue(out var command))
+        {
+            command.Done.TrySetCanceled();
+        }
     }
-}
 
-/// <summary>One item of a subscription: an event, or a reset telling the reader that events were removed by
-/// retention before it could read them and the stream continues from <see cref="FirstSeq"/>.</summary>
-public readonly record struct SubscriptionItem(HubEvent? Event, long FirstSeq)
-{
-    public bool IsReset => Event is null;
+    private sealed record Followed(FeedRegistration Registration, long From);
 
-    public static SubscriptionItem ForEvent(HubEvent stored) => new(stored, 0);
+    private enum CommandKind
+    {
+        Follow,
+        Unfollow,
+        Message,
+    }
 
-    public static SubscriptionItem ForReset(long firstSeq) => new(null, firstSeq);
-}
-
-/// <summary>The subscriber fell too far behind the live feed and was dropped; it may resume from <see cref="LastSeq"/>.</summary>
-public sealed class SlowSubscriberException(long lastSeq)
-    : Exception($"The subscriber fell behind the live feed and was disconnected; resume after seq {lastSeq}.")
-{
-    public long LastSeq { get; } = lastSeq;
+    private sealed record Command(CommandKind Kind, string? TaskId, long? After, object? Tag, bool Silent, IReadOnlyList<string?>? More = null)
+    {
+        public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }

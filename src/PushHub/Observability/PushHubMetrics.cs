@@ -28,7 +28,8 @@ public sealed class PushHubMetrics
 
     private readonly PublishRate _rate;
 
-    public PushHubMetrics(IMeterFactory meterFactory, IEventFeed feed, IPollingStore store, PublishRate rate, ConnectionStats connections)
+    public PushHubMetrics(IMeterFactory meterFactory, IEventFeed feed, IPollingStore store, PublishRate rate, ConnectionStats connections,
+        SubscriberCounters subscribers)
     {
         _rate = rate;
         Meter = meterFactory.Create(MeterName);
@@ -41,6 +42,10 @@ public sealed class PushHubMetrics
         Meter.CreateObservableGauge("pushhub.connections", () => connections.Snapshot()
             .Select(pair => new Measurement<long>(pair.Value, new KeyValuePair<string, object?>("transport", pair.Key.ToString().ToLowerInvariant()))),
             "{connection}", "Open connections per transport");
+        Meter.CreateObservableCounter("pushhub.subscriber.catchups", () => subscribers.CatchUps, "{catchup}",
+            "Times a subscriber's live queue was full and it read the store from its cursor instead");
+        Meter.CreateObservableCounter("pushhub.subscriber.stalled_closes", () => subscribers.StalledCloses, "{connection}",
+            "Connections closed because their socket accepted nothing for Hub:StalledWriteTimeout");
 
         // Counters show from the first scrape, at 0 for each label they are known to take (Prometheus users expect a
         // series to exist before its first increment). Created with the same name, unit and description as the

@@ -14,7 +14,7 @@ public static class StatsEndpoints
             .RequireAuthorization(HubPolicies.Subscriber);
 
     private static async Task<IResult> GetAsync(HttpContext context, IPollingStore store, IWebhookStore webhooks, IEventFeed feed,
-        ConnectionStats connections, PublishRate rate, TaskAccess access)
+        ConnectionStats connections, PublishRate rate, TaskAccess access, SubscriberCounters subscribers)
     {
         var feedStats = feed.GetStats();
         // Task ids are data: a caller sees the subscriber counts of the tasks it may read.
@@ -36,6 +36,8 @@ public static class StatsEndpoints
             counts.DeadLetters,
             rate.Last(PublishRate.Seconds),
             access.IsOpen,
+            subscribers.CatchUps,
+            subscribers.StalledCloses,
             RuntimeStats.Now()));
     }
 
@@ -50,6 +52,8 @@ public static class StatsEndpoints
     /// <param name="DeadLetters">Deliveries given up on.</param>
     /// <param name="EventsPerSecond">Events committed in each of the last 300 seconds, oldest first.</param>
     /// <param name="OpenMode">True when no API keys are configured and anyone may do anything.</param>
+    /// <param name="CatchUps">Times a subscriber's live queue was full and it read the store from its cursor instead.</param>
+    /// <param name="StalledCloses">Connections closed because their socket accepted nothing for <c>Hub:StalledWriteTimeout</c>.</param>
     /// <param name="Runtime">The process's own figures (CPU, allocations, GC pauses, thread pool), for finding stalls.</param>
     public sealed record HubStats(
         long HeadSeq,
@@ -62,5 +66,7 @@ public static class StatsEndpoints
         long DeadLetters,
         long[] EventsPerSecond,
         bool OpenMode,
+        long CatchUps,
+        long StalledCloses,
         RuntimeStats Runtime);
 }

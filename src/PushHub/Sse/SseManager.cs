@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using PushHub.Hub;
@@ -17,10 +18,11 @@ namespace PushHub.Sse;
 /// comments, while here the frame is built once per event (at commit) and shared by every stream; the tests
 /// check the output with <c>System.Net.ServerSentEvents.SseParser</c> instead.
 /// </remarks>
-public sealed partial class SseManager(EventHub hub, ConnectionStats stats, IOptions<SseOptions> options, TimeProvider time,
+public sealed partial class SseManager(EventHub hub, ConnectionStats stats, StallWatchdog watchdog, IOptions<SseOptions> options, TimeProvider time,
     IHostApplicationLifetime lifetime, ILogger<SseManager> logger)
 {
     private static readonly byte[] s_keepAlive = ": keepalive\n\n"u8.ToArray();
+    private static readonly object s_keepAliveMessage = new();
 
     private readonly TimeSpan _keepAlive = TimeSpan.FromSeconds(options.Value.KeepAliveSeconds);
     private readonly byte[] _retryHint = System.Text.Encoding.ASCII.GetBytes(
@@ -37,29 +39,39 @@ public sealed partial class SseManager(EventHub hub, ConnectionStats stats, IOpt
 
         using var lease = stats.Open(Transport.Sse);
         using var subscription = hub.Subscribe(filter, after);
-        // A reader that fell behind may be stuck in a write that never completes: abort the connection itself.
-        using var onOverflow = subscription.Overflowed.Register(static state => ((HttpContext)state!).Abort(), context);
+        // A client whose socket accepts nothing may keep a flush stuck for ever: the watchdog aborts the connection.
+        using var guard = watchdog.Watch(context.TraceIdentifier, context.Abort);
         // A stopping hub ends the stream cleanly; the client reconnects with Last-Event-ID and misses nothing.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        // The keep-alive is a message in the subscription's own stream, posted by a timer when nothing was written
+        // since its last tick: the write loop waits on one thing only.
+        var written = new StrongBox<bool>(true);
+        using var keepAlive = time.CreateTimer(static state =>
+        {
+            var (box, owner) = ((StrongBox<bool>, Subscription))state!;
+            if (!box.Value)
+            {
+                owner.Post(s_keepAliveMessage);
+            }
+            box.Value = false;
+        }, (written, subscription), _keepAlive, _keepAlive);
         LogOpened(logger, context.TraceIdentifier, filter, after);
 
         var body = response.BodyWriter;
         body.Write(_retryHint);
-        Task<bool>? pending = null;
         try
         {
-            if ((await body.FlushAsync(stop.Token)).IsCompleted)
+            if (await FlushAsync(body, guard, stop.Token))
             {
                 return;
             }
             await using var items = subscription.ReadAllAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+            var next = items.MoveNextAsync();
             try
             {
-                Task? keepAlive = null;
                 while (true)
                 {
                     // Write every item that is ready without waiting, then flush the batch once.
-                    var next = items.MoveNextAsync();
                     while (next.IsCompleted)
                     {
                         if (!next.GetAwaiter().GetResult())
@@ -69,52 +81,40 @@ public sealed partial class SseManager(EventHub hub, ConnectionStats stats, IOpt
                         Write(body, items.Current);
                         next = items.MoveNextAsync();
                     }
-                    if ((await body.FlushAsync(stop.Token)).IsCompleted)
+                    written.Value = true;
+                    if (await FlushAsync(body, guard, stop.Token))
                     {
                         return;
                     }
-                    pending = next.AsTask();
-                    while (true)
-                    {
-                        keepAlive ??= Task.Delay(_keepAlive, time, stop.Token);
-                        if (await Task.WhenAny(pending, keepAlive) == pending)
-                        {
-                            break;
-                        }
-                        keepAlive = null;
-                        body.Write(s_keepAlive);
-                        if ((await body.FlushAsync(stop.Token)).IsCompleted)
-                        {
-                            return;
-                        }
-                    }
-                    var more = await pending;
-                    pending = null;
+                    var more = await next;
+                    next = default;
                     if (!more)
                     {
                         return;
                     }
                     Write(body, items.Current);
+                    next = items.MoveNextAsync();
                 }
             }
             finally
             {
                 // The enumerator cannot be disposed while a read is in flight: end that read first.
-                await stop.CancelAsync();
-                if (pending is not null)
+                if (!next.IsCompleted)
                 {
-                    await pending.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    await stop.CancelAsync();
+                    try
+                    {
+                        await next;
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
                 }
             }
         }
-        catch (SlowSubscriberException exception)
-        {
-            LogSlow(logger, context.TraceIdentifier, exception.LastSeq);
-            context.Abort();
-        }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // The client left, was dropped for being slow, or the hub is stopping: nothing more to send.
+            // The client left, was closed as stalled, or the hub is stopping: nothing more to send.
         }
         catch (IOException)
         {
@@ -126,11 +126,25 @@ public sealed partial class SseManager(EventHub hub, ConnectionStats stats, IOpt
         }
     }
 
+    /// <summary>Flushes under the watchdog; answers true when the client has gone.</summary>
+    private static async ValueTask<bool> FlushAsync(PipeWriter body, StallWatchdog.Guard guard, CancellationToken cancellationToken)
+    {
+        guard.Begin();
+        var result = await body.FlushAsync(cancellationToken);
+        guard.End();
+        return result.IsCompleted;
+    }
+
     private static void Write(PipeWriter body, SubscriptionItem item)
     {
         if (item.Event is { } stored)
         {
             body.Write(stored.SseFrame.Span);
+            return;
+        }
+        if (item.Kind != SubscriptionItemKind.Reset)
+        {
+            body.Write(s_keepAlive); // the only message SSE posts
             return;
         }
         body.Write("event: reset\ndata: {\"first_seq\":"u8);
@@ -145,7 +159,4 @@ public sealed partial class SseManager(EventHub hub, ConnectionStats stats, IOpt
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "SSE stream {ConnectionId} closed at seq {Cursor}")]
     private static partial void LogClosed(ILogger logger, string connectionId, long cursor);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SSE stream {ConnectionId} fell behind the live feed at seq {LastSeq} and was disconnected")]
-    private static partial void LogSlow(ILogger logger, string connectionId, long lastSeq);
 }

@@ -32,9 +32,9 @@ internal sealed record ClientOp(string Op, string? TaskId, long? After)
                     return new ClientOp(op, null, null);
                 case "subscribe" or "unsubscribe":
                     if (!root.TryGetProperty("task_id", out var task) || task.ValueKind != JsonValueKind.String
-                        || !EventValidator.IsValidTaskId(task.GetString()))
+                        || !(task.GetString() == "*" || EventValidator.IsValidTaskId(task.GetString())))
                     {
-                        error = $"task_id {EventValidator.TaskIdRule}";
+                        error = $"task_id {EventValidator.TaskIdRule}, or * for all tasks";
                         return null;
                     }
                     long? after = null;

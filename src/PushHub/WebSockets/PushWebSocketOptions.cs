@@ -12,13 +12,6 @@ public sealed class PushWebSocketOptions
     [Range(1, 3600, ErrorMessage = "WebSockets:KeepAliveSeconds must be from 1 to 3600.")]
     public int KeepAliveSeconds { get; set; } = 15;
 
-    /// <summary>
-    /// Frames that may wait to be sent on one connection. When it is full the connection's subscriptions back up,
-    /// and one that overflows drops the connection (the client resumes from its last seq).
-    /// </summary>
-    [Range(1, 100_000, ErrorMessage = "WebSockets:SendQueueCapacity must be from 1 to 100000.")]
-    public int SendQueueCapacity { get; set; } = 256;
-
     /// <summary>The largest client frame, in bytes; a longer one gets an error frame and is ignored.</summary>
     [Range(256, 1024 * 1024, ErrorMessage = "WebSockets:MaxMessageBytes must be from 256 to 1048576.")]
     public int MaxMessageBytes { get; set; } = 4096;

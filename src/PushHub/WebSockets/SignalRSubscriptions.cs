@@ -2,103 +2,120 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using PushHub.Hub;
 
 namespace PushHub.WebSockets;
 
 /// <summary>
-/// The subscriptions of SignalR connections. Hub instances live for one call, so the pumps that outlive a
-/// <c>Subscribe</c> call are kept here, per connection and task, and end when the connection does.
+/// The subscriptions of SignalR connections: one <see cref="Subscription"/> per connection, whose tasks grow and
+/// shrink with <c>Subscribe</c>/<c>Unsubscribe</c>, and one pump writing its stream to the connection. Hub
+/// instances live for one call, so the subscriptions are kept here and end with their connection.
 /// </summary>
-public sealed partial class SignalRSubscriptions(EventHub hub, IHubContext<EventsHub> context, ILogger<SignalRSubscriptions> logger)
+public sealed class SignalRSubscriptions(EventHub hub, EventsHubLifetimeManager connections, StallWatchdog watchdog)
 {
     /// <summary>How many tasks one connection may follow at once.</summary>
     public const int MaxPerConnection = 100;
 
-    // Replayed events are fresh objects, live ones are shared: the parsed payload is cached per event object, so
-    // a live event fanned out to many connections is parsed once.
-    private static readonly ConditionalWeakTable<HubEvent, StrongBox<JsonElement>> s_payloads = new();
+    // Replayed events are fresh objects, live ones are shared: the invocation is cached per event object, so a live
+    // event fanned out to many connections is parsed once and serialized once per protocol.
+    private static readonly ConditionalWeakTable<HubEvent, SerializedHubMessage> s_messages = new();
 
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, CancellationTokenSource>> _connections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Connection> _connections = new(StringComparer.Ordinal);
 
-    /// <summary>Starts (or restarts) a pump for one task of a connection; answers false when it follows too many.</summary>
-    public bool Subscribe(HubCallerContext caller, string taskId, long? after)
+    /// <summary>Opens the connection's subscription (following nothing yet) with the type filter of its URL.</summary>
+    public void Open(HubCallerContext caller, IReadOnlySet<string>? types)
     {
-        var pumps = _connections.GetOrAdd(caller.ConnectionId, static _ => new(StringComparer.Ordinal));
-        if (pumps.TryRemove(taskId, out var previous))
+        var connection = new Connection(hub.Open(types));
+        _connections[caller.ConnectionId] = connection;
+        connection.Pump = PumpAsync(caller, connection.Subscription);
+    }
+
+    /// <summary>Follows <paramref name="taskId"/> (null: all tasks); answers the effective after, or null when the
+    /// connection already follows <see cref="MaxPerConnection"/> tasks.</summary>
+    public async Task<long?> SubscribeAsync(string connectionId, IReadOnlyList<string?> taskIds, long? after)
+    {
+        var connection = _connections[connectionId];
+        lock (connection.Followed)
         {
-            previous.Cancel();
+            var names = taskIds.Select(taskId => taskId ?? "*").ToHashSet(StringComparer.Ordinal);
+            if (names.Except(connection.Followed).Count() + connection.Followed.Count > MaxPerConnection)
+            {
+                return null;
+            }
+            connection.Followed.UnionWith(names);
         }
-        else if (pumps.Count >= MaxPerConnection)
+        return await connection.Subscription.Follow(taskIds, after);
+    }
+
+    public bool Unsubscribe(string connectionId, string? taskId)
+    {
+        if (!_connections.TryGetValue(connectionId, out var connection))
         {
             return false;
         }
-        var stop = CancellationTokenSource.CreateLinkedTokenSource(caller.ConnectionAborted);
-        pumps[taskId] = stop;
-        _ = PumpAsync(caller, hub.Subscribe(new EventFilter([taskId], null), after), taskId, stop.Token);
+        lock (connection.Followed)
+        {
+            if (!connection.Followed.Remove(taskId ?? "*"))
+            {
+                return false;
+            }
+        }
+        connection.Subscription.Unfollow(taskId);
         return true;
     }
 
-    public bool Unsubscribe(string connectionId, string taskId)
+    public async Task RemoveConnectionAsync(string connectionId)
     {
-        if (_connections.TryGetValue(connectionId, out var pumps) && pumps.TryRemove(taskId, out var stop))
+        if (_connections.TryRemove(connectionId, out var connection))
         {
-            stop.Cancel();
-            return true;
-        }
-        return false;
-    }
-
-    public void RemoveConnection(string connectionId)
-    {
-        if (_connections.TryRemove(connectionId, out var pumps))
-        {
-            foreach (var stop in pumps.Values)
-            {
-                stop.Cancel();
-            }
+            connection.Subscription.Dispose();
+            await connection.Pump;
         }
     }
 
-    private async Task PumpAsync(HubCallerContext caller, Subscription subscription, string taskId, CancellationToken stop)
+    private async Task PumpAsync(HubCallerContext caller, Subscription subscription)
     {
-        // SignalR's send awaits the transport, so a client that reads nothing backs the subscription up until it
-        // overflows; then the connection is aborted even while a send is stuck.
-        using var onOverflow = subscription.Overflowed.Register(static state => ((HubCallerContext)state!).Abort(), caller);
-        var client = context.Clients.Client(caller.ConnectionId);
+        await Task.Yield();
+        if (connections.Find(caller.ConnectionId) is not { } context)
+        {
+            return;
+        }
+        using var guard = watchdog.Watch(caller.ConnectionId, caller.Abort);
         try
         {
-            await foreach (var item in subscription.ReadAllAsync(stop))
+            await foreach (var item in subscription.ReadAllAsync(caller.ConnectionAborted))
             {
-                if (item.Event is { } stored)
+                var message = item.Kind switch
                 {
-                    var payload = s_payloads.GetValue(stored, static e => new(JsonSerializer.Deserialize<JsonElement>(e.Json.Span)));
-                    await client.SendAsync("event", payload.Value, stop);
-                }
-                else
+                    SubscriptionItemKind.Event => s_messages.GetValue(item.Event!, static e =>
+                        new SerializedHubMessage(new InvocationMessage("event", [JsonSerializer.Deserialize<JsonElement>(e.Json.Span)]))),
+                    SubscriptionItemKind.Reset => new SerializedHubMessage(new InvocationMessage("reset", [new ResetMessage(item.TaskId, item.FirstSeq)])),
+                    _ => null, // Subscribe answers with its return value
+                };
+                if (message is not null)
                 {
-                    await client.SendAsync("reset", new ResetMessage(taskId, item.FirstSeq), stop);
+                    guard.Begin();
+                    await context.WriteAsync(message, caller.ConnectionAborted);
+                    guard.End();
                 }
             }
-        }
-        catch (SlowSubscriberException exception)
-        {
-            LogSlow(logger, caller.ConnectionId, exception.LastSeq);
-            caller.Abort();
         }
         catch (OperationCanceledException)
         {
         }
-        finally
-        {
-            subscription.Dispose();
-        }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SignalR connection {ConnectionId} fell behind the live feed at seq {LastSeq} and was disconnected")]
-    private static partial void LogSlow(ILogger logger, string connectionId, long lastSeq);
+    private sealed class Connection(Subscription subscription)
+    {
+        public Subscription Subscription { get; } = subscription;
+
+        public HashSet<string> Followed { get; } = new(StringComparer.Ordinal);
+
+        public Task Pump { get; set; } = Task.CompletedTask;
+    }
 }
 
 /// <summary>The <c>reset</c> call's argument: events before <paramref name="first_seq"/> were removed by retention.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Style", "IDE1006", Justification = "The wire names are snake_case in both protocols.")]
-public sealed record ResetMessage(string task_id, long first_seq);
+public sealed record ResetMessage(string? task_id, long first_seq);

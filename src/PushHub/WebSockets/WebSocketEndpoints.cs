@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR;
 using MessagePack;
 using MessagePack.Resolvers;
 using PushHub.Security;
@@ -34,6 +35,8 @@ public static class WebSocketEndpoints
             .AddMessagePackProtocol(options => options.SerializerOptions = MessagePackSerializerOptions.Standard
                 .WithResolver(CompositeResolver.Create([JsonElementFormatter.Instance], [ContractlessStandardResolver.Instance]))
                 .WithSecurity(MessagePackSecurity.UntrustedData));
+        services.AddSingleton<EventsHubLifetimeManager>();
+        services.AddSingleton<HubLifetimeManager<EventsHub>>(sp => sp.GetRequiredService<EventsHubLifetimeManager>());
         UnknownMessageTolerantProtocol.WrapRegisteredProtocols(services);
         return services;
     }

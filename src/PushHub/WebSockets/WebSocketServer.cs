@@ -9,7 +9,7 @@ namespace PushHub.WebSockets;
 /// <c>GET /events/ws</c>: events as WebSocket text frames (the event JSON), with the <c>op</c> control protocol
 /// of the contract. SignalR's hub lives beside it at <c>/hubs/events</c>.
 /// </summary>
-public sealed class WebSocketServer(EventHub hub, ConnectionStats stats, TaskAccess access, IOptions<PushWebSocketOptions> options, ILogger<WebSocketServer> logger)
+public sealed class WebSocketServer(EventHub hub, ConnectionStats stats, StallWatchdog watchdog, TaskAccess access, IOptions<PushWebSocketOptions> options, ILogger<WebSocketServer> logger)
 {
     private readonly PushWebSocketOptions _options = options.Value;
 
@@ -45,7 +45,7 @@ public sealed class WebSocketServer(EventHub hub, ConnectionStats stats, TaskAcc
             KeepAliveTimeout = TimeSpan.FromSeconds(_options.KeepAliveSeconds),
         });
         var user = context.User;
-        var connection = new WebSocketConnection(socket, hub, _options, logger, context.TraceIdentifier,
+        var connection = new WebSocketConnection(socket, hub, watchdog, _options, logger, context.TraceIdentifier,
             key => key is null ? access.CanReadAll(user) : access.CanRead(user, key));
         await connection.RunAsync(request, context.RequestAborted);
     }

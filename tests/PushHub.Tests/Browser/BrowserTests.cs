@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using PushHub.Tests.Infrastructure;
 
@@ -11,14 +12,14 @@ namespace PushHub.Tests.Browser;
 public sealed class BrowserTests() : LiveHubTest(new Dictionary<string, string?>
 {
     ["Sse:RetryMilliseconds"] = "200",
-    // A small queue, so that one large batch makes the server drop every stream and the browser must reconnect.
-    ["Hub:SubscriberQueueCapacity"] = "16",
+    // A small queue, so that one large batch overflows every stream's live queue and each falls back to the store.
+    ["Hub:SubscriberQueueBytes"] = "65536",
 })
 {
     private static readonly string[] s_transports = ["sse", "ws", "signalr"];
 
     [ChromiumFact]
-    public async Task Browser_gets_every_event_over_EventSource_WebSocket_and_SignalR_also_after_the_server_drops_it()
+    public async Task Browser_gets_every_event_over_EventSource_WebSocket_and_SignalR_also_through_a_batch_larger_than_their_queues()
     {
         var published = new List<long>();
         for (var i = 0; i < 5; i++)
@@ -37,8 +38,9 @@ public sealed class BrowserTests() : LiveHubTest(new Dictionary<string, string?>
         await page.GotoAsync(new Uri(Hub.BaseAddress, "/realtime-test.html?task=browser").ToString());
         await WaitForAllAsync(page, published.Count);
 
-        // One batch far larger than the subscriber queue: the server disconnects every transport mid-stream.
-        published.AddRange(await Client.PublishBatchAsync("browser", 1000, "task.progress", new JsonObject { ["percent"] = 50 }, Timeout.Token));
+        // One batch far larger than the subscriber queue (about 300 KB): every transport catches up from the store.
+        published.AddRange(await Client.PublishBatchAsync("browser", 1000, "task.progress",
+            new JsonObject { ["percent"] = 50, ["message"] = new string('m', 200) }, Timeout.Token));
         for (var i = 0; i < 5; i++)
         {
             published.Add(await Client.PublishSeqAsync("browser", "task.progress", new { percent = 90 + i }));
@@ -48,8 +50,9 @@ public sealed class BrowserTests() : LiveHubTest(new Dictionary<string, string?>
         foreach (var transport in s_transports)
         {
             Assert.Equal(published, await page.EvaluateAsync<long[]>($"() => window.received.{transport}"));
-            Assert.True(await page.EvaluateAsync<int>($"() => window.opened.{transport}") > 1, $"{transport} never reconnected");
+            Assert.Equal(1, await page.EvaluateAsync<int>($"() => window.opened.{transport}"));
         }
+        Assert.True(Hub.Factory.Services.GetRequiredService<PushHub.Hub.SubscriberCounters>().CatchUps >= 3, "not every stream fell back to the store");
     }
 
     private static Task WaitForAllAsync(IPage page, int count) =>

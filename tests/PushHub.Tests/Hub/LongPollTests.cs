@@ -20,8 +20,7 @@ public sealed class LongPollTests
             // No log follower: this test plays it, late, to show a feed that trails the store.
             var feed = new EventFeed();
             feed.Initialize(0);
-            var hub = new EventHub(storage.Events, feed, Options.Create(new HubOptions()), TimeProvider.System,
-                Options.Create(new StorageOptions()), Options.Create(new LimitsOptions()), NullLogger<EventHub>.Instance);
+            var hub = new EventHub(storage.Events, feed, Options.Create(new HubOptions()), TimeProvider.System, new SubscriberCounters());
             var seen = (await storage.Events.AppendAsync([Input(), Input()])).Select(outcome => outcome.Event).ToList();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 

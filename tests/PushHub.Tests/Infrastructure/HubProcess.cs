@@ -19,10 +19,15 @@ public sealed class HubProcess : IDisposable
 
     public Uri Address { get; }
 
-    public static async Task<HubProcess> StartAsync(string databasePath, params string[] extraArgs)
+    public static Task<HubProcess> StartAsync(string databasePath, params string[] extraArgs) =>
+        StartAsync(databasePath, _ => extraArgs);
+
+    /// <summary>Starts the hub with arguments that may name its plain-HTTP address (e.g. in <c>Kestrel:Endpoints</c>).</summary>
+    public static async Task<HubProcess> StartAsync(string databasePath, Func<Uri, string[]> extraArgsFor)
     {
         var port = TestPorts.Free();
         var address = new Uri($"http://127.0.0.1:{port}");
+        var extraArgs = extraArgsFor(address);
         var dll = Path.Combine(AppContext.BaseDirectory, "PushHub.dll");
         var info = new ProcessStartInfo("dotnet")
         {
