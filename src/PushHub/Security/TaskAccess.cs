@@ -19,6 +19,10 @@ public sealed class TaskAccess(AuthMode mode)
     public bool CanPublish(ClaimsPrincipal user, string taskId) =>
         user.IsInRole(HubRoles.Publisher) && HubClaims.Tasks(user).Any(pattern => TaskPattern.Matches(pattern, taskId));
 
+    /// <summary>May <paramref name="user"/> publish to every task the pattern <paramref name="pattern"/> admits?</summary>
+    public bool CanPublishPattern(ClaimsPrincipal user, string pattern) =>
+        user.IsInRole(HubRoles.Publisher) && HubClaims.Tasks(user).Any(own => TaskPattern.Covers(own, pattern));
+
     /// <summary>May <paramref name="user"/> read every task (a subscription or poll with no task filter)?</summary>
     public bool CanReadAll(ClaimsPrincipal user) =>
         user.IsInRole(HubRoles.Subscriber) && HubClaims.Tasks(user).Contains(TaskPattern.All, StringComparer.Ordinal);

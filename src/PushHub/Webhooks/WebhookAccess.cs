@@ -14,10 +14,10 @@ internal sealed class WebhookAccess(TaskAccess access)
         user.IsInRole(HubRoles.Admin)
         || (taskId is null
             ? user.IsInRole(HubRoles.Publisher) && HubClaims.Tasks(user).Contains(TaskPattern.All, StringComparer.Ordinal)
-            : access.CanPublish(user, taskId));
+            : access.CanPublishPattern(user, taskId));
 
     public static IResult Forbidden(string? taskId) => taskId is null
-        ? AccessProblems.Forbidden("A webhook for every task needs an admin key, or a publisher key whose tasks include '*'; give the webhook a task_id you may publish to.")
+        ? AccessProblems.Forbidden("A webhook for every task needs an admin key, or a publisher key whose tasks include '*'; give the webhook a task_id (or pattern such as deploy-*) you may publish to.")
         : AccessProblems.TaskForbidden("manage webhooks of", taskId);
 }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PushHub.Hub;
+using PushHub.Security;
 
 namespace PushHub.Webhooks;
 
@@ -41,7 +42,7 @@ internal sealed class WebhookRequest
                     break;
                 case "task_id":
                     request.HasTaskId = true;
-                    request.TaskId = ReadOptional(value, "task_id", errors, EventValidator.IsValidTaskId, EventValidator.TaskIdRule);
+                    request.TaskId = ReadOptional(value, "task_id", errors, TaskPattern.IsValid, TaskPattern.Rule);
                     break;
                 case "types":
                     request.HasTypes = true;

@@ -50,6 +50,7 @@ public sealed class WebhookApiTests : IDisposable
     [InlineData("""{"url":42}""", "url")]
     [InlineData("""{"url":"https://user:pw@example.com/"}""", "url")]
     [InlineData("""{"url":"https://example.com/","task_id":"bad id"}""", "task_id")]
+    [InlineData("""{"url":"https://example.com/","task_id":"deploy*-x"}""", "task_id")]
     [InlineData("""{"url":"https://example.com/","types":["Task.Progress"]}""", "types[0]")]
     [InlineData("""{"url":"https://example.com/","types":[]}""", "types")]
     [InlineData("""{"url":"https://example.com/","secret":"short"}""", "secret")]

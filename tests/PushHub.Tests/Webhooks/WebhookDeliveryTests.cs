@@ -62,6 +62,23 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
+    public async Task A_task_pattern_picks_every_task_with_its_prefix()
+    {
+        await using var harness = await WebhookHarness.StartAsync();
+        await harness.RegisterAsync("""
+            "task_id":"deploy-*","types":["task.completed"]
+            """);
+        await harness.Client.PublishSeqAsync("build-1", "task.completed");
+        await harness.Client.PublishSeqAsync("deploy", "task.completed");
+        var first = await harness.Client.PublishSeqAsync("deploy-eu", "task.completed");
+        var second = await harness.Client.PublishSeqAsync("deploy-us", "task.completed");
+
+        await WebhookReceiver.WaitForAsync(() => harness.Receiver.Count == 2, "the two deploy-* deliveries");
+        Assert.Equal([$"evt_{first}", $"evt_{second}"],
+            harness.Receiver.Received.Select(request => request.Headers["webhook-id"]).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Failing_endpoint_is_retried_on_the_schedule_with_jitter_until_it_succeeds()
     {
         await using var harness = await WebhookHarness.StartAsync();
