@@ -9,7 +9,7 @@ return args.FirstOrDefault() switch
 {
     "sse" or "ws" => await Fanout.RunAsync(args[0], rest),
     "steady" => await Steady.RunAsync(rest),
-    "publish" or "batch" => await PublishLoad.RunAsync(args[0], rest),
+    "publish" or "batch" or "poll" => await PublishLoad.RunAsync(args[0], rest),
     "idle" => await IdleMemory.RunAsync(rest),
     "longpoll" => await LongPollWakeup.RunAsync(rest),
     "webhooks" => await WebhookLoad.RunAsync(rest),
@@ -28,6 +28,7 @@ static int Usage()
           longpoll <url> <polls> <rounds>                                    wake-up latency of parked long-polls
           publish  --url U [--clients N] [--events N]                        single-event POSTs (also --target bare)
           batch    --url U [--clients N] [--events N] [--batch N]            batches (also --target bare)
+          poll     --url U [--clients N] [--events N]                        GET /events pages of ten events (PushHub)
           webhooks <url> <events> [--batch N] [--warmup-events N]            signed deliveries/s to a local receiver (node)
           report   <rows.tsv>                                                the comparison table from collected results
         """);

@@ -6,6 +6,7 @@ namespace PushHub.Bench;
 // Publishing: single-event POSTs from concurrent clients, or batches; bounded by a count of requests.
 //   PushHub.Bench publish --url http://127.0.0.1:5080 --clients 32 --events 50000 [--warmup-seconds 20] [--target pushhub|nchan]
 //   PushHub.Bench batch   --url http://127.0.0.1:5080 --batch 1000 --events 500000 --clients 4 [--target pushhub|nchan]
+//   PushHub.Bench poll    --url http://127.0.0.1:5080 --clients 32 --events 50000   (GET /events pages of 10; PushHub only)
 // Against Nchan the same bodies go to its publisher (POST /pub?id=<channel>); a batch is then one message holding
 // the array, and nothing is durable there (messages live in shared memory).
 /// <summary>Publishing: single-event POSTs from concurrent clients, or batches.</summary>
@@ -23,10 +24,25 @@ internal static class PublishLoad
         var batch = scenario == "batch" ? parsed.Int("--batch", 0, 1000) : 1;
         var requests = total / batch;
         var task = HubTarget.NewTask();
+        var poll = scenario == "poll";
 
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = parsed.Url };
         var one = HubTarget.EventBody(task, 0);
         var body = Encoding.UTF8.GetBytes(batch == 1 ? one : "[" + string.Join(',', Enumerable.Repeat(one, batch)) + "]");
+        // A poll reads one page of the task's ten events, the request path of GET /events with a store read behind it.
+        var pollBody = Encoding.UTF8.GetBytes("[" + string.Join(',', Enumerable.Repeat(one, 10)) + "]");
+        if (poll && !await target.PublishAsync(http, task, pollBody))
+        {
+            return 1;
+        }
+        Func<Task<bool>> send = poll
+            ? async () =>
+            {
+                using var response = await http.GetAsync($"events?task={task}&after=0&limit=10");
+                await response.Content.CopyToAsync(Stream.Null);
+                return response.IsSuccessStatusCode;
+            }
+            : () => target.PublishAsync(http, task, body);
         // Warm up under the same load, unmeasured: connections, the hub's prepared statements, and above all .NET's
         // tiered JIT, which recompiles hot methods with profile data for some seconds (the first 50,000 requests ran
         // at about half the steady rate). Nchan gets the same warm-up.
@@ -36,12 +52,12 @@ internal static class PublishLoad
         {
             while (warmupClock.Elapsed < warmup)
             {
-                await target.PublishAsync(http, task, body);
+                await send();
             }
         })));
         if (warmup == TimeSpan.Zero)
         {
-            await target.PublishAsync(http, task, body);
+            await send();
         }
 
         var latencies = new double[requests];
@@ -54,7 +70,7 @@ internal static class PublishLoad
             while ((index = Interlocked.Increment(ref next)) < requests)
             {
                 var started = Stopwatch.GetTimestamp();
-                if (!await target.PublishAsync(http, task, body))
+                if (!await send())
                 {
                     Interlocked.Increment(ref failures);
                 }

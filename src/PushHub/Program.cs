@@ -17,7 +17,9 @@ if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
     builder.WebHost.UseUrls("http://127.0.0.1:5080");
 }
 
-builder.Services.AddSerilog((services, logger) =>
+// Each host keeps its own logger (preserveStaticLogger): with the static Log.Logger, every host in one process (the
+// tests run dozens) wrote through whichever was built last, and the first to stop silenced all the others.
+builder.Services.AddSerilog(preserveStaticLogger: true, configureLogger: (services, logger) =>
 {
     logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services).Enrich.FromLogContext();
     // Logs:Format = text (for people) or json (one object per line, for log shippers).
@@ -46,8 +48,11 @@ var app = builder.Build();
 
 app.UseMiddleware<RequestIdMiddleware>();
 app.UseSerilogRequestLogging(options =>
+{
     // The path only: query strings may carry access tokens, which never reach the logs.
-    options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms");
+    options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
+    options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
+});
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();
@@ -75,15 +80,9 @@ app.MapOpenApi();
 app.MapWebhooks();
 app.MapTokens();
 
-try
-{
-    app.Run();
-}
-finally
-{
-    // Flush the asynchronous console sink, on a clean stop and on a refusal to start alike.
-    await Log.CloseAndFlushAsync();
-}
+// Run disposes the host on a clean stop and on a refusal to start alike, and with it this host's logger, which
+// flushes the asynchronous console sink.
+app.Run();
 
 /// <summary>The entry point, visible to the tests' <c>WebApplicationFactory</c>.</summary>
 public partial class Program;

@@ -35,7 +35,8 @@ public static class StatsEndpoints
             counts.PendingDeliveries,
             counts.DeadLetters,
             rate.Last(PublishRate.Seconds),
-            access.IsOpen));
+            access.IsOpen,
+            RuntimeStats.Now()));
     }
 
     /// <summary>The body of <c>GET /stats</c>.</summary>
@@ -49,6 +50,7 @@ public static class StatsEndpoints
     /// <param name="DeadLetters">Deliveries given up on.</param>
     /// <param name="EventsPerSecond">Events committed in each of the last 300 seconds, oldest first.</param>
     /// <param name="OpenMode">True when no API keys are configured and anyone may do anything.</param>
+    /// <param name="Runtime">The process's own figures (CPU, allocations, GC pauses, thread pool), for finding stalls.</param>
     public sealed record HubStats(
         long HeadSeq,
         long FirstSeq,
@@ -59,5 +61,6 @@ public static class StatsEndpoints
         long PendingDeliveries,
         long DeadLetters,
         long[] EventsPerSecond,
-        bool OpenMode);
+        bool OpenMode,
+        RuntimeStats Runtime);
 }

@@ -45,6 +45,40 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task A_fresh_hub_shows_every_series_from_the_first_scrape()
+    {
+        using var hub = new HubFactory();
+        using var client = hub.CreateClient();
+
+        var text = await client.GetStringAsync("/metrics");
+
+        // Counters at 0 for each known label, gauges at their value: nothing was published or delivered yet.
+        string[] series =
+        [
+            "pushhub_events_published_total 0",
+            "pushhub_head_seq 0",
+            "pushhub_subscribers ",
+            "pushhub_connections{transport=\"sse\"} 0",
+            "pushhub_connections{transport=\"websocket\"} 0",
+            "pushhub_webhook_dead_letters 0",
+            "pushhub_webhook_coalesced_total 0",
+            .. PushHub.Observability.PushHubMetrics.WebhookOutcomes.Select(outcome => $"pushhub_webhook_deliveries_total{{outcome=\"{outcome}\"}} 0"),
+        ];
+        var lines = text.Split('\n');
+        foreach (var expected in series)
+        {
+            // The exporter may add labels of its own (otel_scope_name, ...) and a timestamp after the value.
+            var name = expected[..expected.IndexOfAny(['{', ' '])];
+            var labels = expected.Contains('{') ? expected[(expected.IndexOf('{') + 1)..expected.IndexOf('}')] : null;
+            var value = expected[(expected.LastIndexOf(' ') + 1)..];
+            Assert.True(lines.Any(line => (line.StartsWith(name + "{", StringComparison.Ordinal) || line.StartsWith(name + " ", StringComparison.Ordinal))
+                    && (labels is null || line.Contains(labels, StringComparison.Ordinal))
+                    && (value.Length == 0 || line.Split(' ')[1] == value)),
+                $"no series '{expected}' on a fresh hub's /metrics:\n{text}");
+        }
+    }
+
+    [Fact]
     public async Task Webhook_deliveries_are_counted_by_outcome_with_their_duration_and_the_dead_letter_depth()
     {
         await using var receiver = await PushHub.Tests.Webhooks.WebhookReceiver.StartAsync();

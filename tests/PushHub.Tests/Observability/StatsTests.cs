@@ -37,6 +37,12 @@ public sealed class StatsTests
         Assert.Equal(3, stats["events_per_second"]!.AsArray().Sum(n => n!.GetValue<long>()));
         Assert.Equal(0, stats["dead_letters"]!.GetValue<long>());
         Assert.True(stats["open_mode"]!.GetValue<bool>());
+        // The process's own figures, cumulative, for per-request costs and stalls (bench/request-cost.sh reads them).
+        var runtime = stats["runtime"]!;
+        Assert.True(runtime["cpu_ms"]!.GetValue<long>() > 0);
+        Assert.True(runtime["allocated_bytes"]!.GetValue<long>() > 0);
+        Assert.Equal(3, runtime["gc_counts"]!.AsArray().Count);
+        Assert.True(runtime["thread_pool_threads"]!.GetValue<int>() > 0);
 
         await client.PublishSeqAsync("b", "x");
         await poll;

@@ -37,35 +37,41 @@ internal sealed partial class SqlitePollingStore(SqliteStorage storage) : IPolli
     public async Task<EventPage> ReadPageAsync(EventQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
-        await using var connection = await storage.OpenReadConnectionAsync(cancellationToken).ConfigureAwait(false);
-        // One read transaction: a WAL reader sees the database as of its first read, so the head and the oldest seq are
-        // exactly those of the events this page holds, even while the writer commits or retention removes events.
-        await using var transaction = connection.BeginTransaction(deferred: true);
-        var (head, oldest) = await connection.QuerySingleAsync<(long, long?)>(new CommandDefinition(
-            "SELECT (SELECT value FROM meta WHERE key = 'head_seq'), (SELECT min(seq) FROM events)",
-            transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var first = oldest ?? head + 1;
-        var sql = $"SELECT {EventRows.Columns} FROM events WHERE seq > @After AND seq <= @upTo"
+        // The writer's head is read before the query: every event up to it is committed, so the query's snapshot sees
+        // them all. One statement is one snapshot, so the oldest seq read with the rows is exactly theirs, even while
+        // retention removes events: no BEGIN and no separate bounds query per read.
+        var head = storage.Writer.HeadSeq;
+        var upTo = query.UpTo is { } bound ? Math.Min(bound, head) : head;
+        if (query.After >= upTo)
+        {
+            // Nothing to read (a caught-up poll or follower): no database round trip at all.
+            var oldest = storage.Writer.FirstSeq;
+            return new EventPage([], head, true, query.After < oldest - 1 ? oldest : null);
+        }
+        var sql = $"SELECT {EventRows.Columns}, (SELECT min(seq) FROM events) FROM events WHERE seq > @After AND seq <= @upTo"
             + (query.Tasks is null ? "" : " AND task_id IN @Tasks")
             + (query.Types is null ? "" : " AND type IN @Types")
             + " ORDER BY seq LIMIT @take";
         var parameters = new
         {
             query.After,
-            upTo = query.UpTo is { } bound ? Math.Min(bound, head) : head,
+            upTo,
             query.Tasks,
             query.Types,
             // One more than the page holds, to tell a full page from the end of the range.
             take = query.Limit + 1,
         };
+        await using var connection = await storage.OpenReadConnectionAsync(cancellationToken).ConfigureAwait(false);
         var events = new List<HubEvent>();
         var complete = true;
         long bytes = 0;
+        long? first = null;
         await using (var reader = await connection.ExecuteReaderAsync(
-            new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                first ??= reader.GetInt64(5);
                 if (events.Count == query.Limit || (query.MaxBytes is { } maxBytes && bytes >= maxBytes))
                 {
                     complete = false;
@@ -76,6 +82,10 @@ internal sealed partial class SqlitePollingStore(SqliteStorage storage) : IPolli
                 events.Add(stored);
             }
         }
+        // No row matched: the oldest seq from a later look is at least the snapshot's, so a reset it reports covers
+        // only events the filter did not want; it never hides one it did.
+        first ??= await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT min(seq) FROM events", cancellationToken: cancellationToken)).ConfigureAwait(false) ?? head + 1;
         return new EventPage(events, head, complete, query.After < first - 1 ? first : null);
     }
 

@@ -15,6 +15,7 @@ public sealed class SqliteStorage : IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly FileStream _instanceLock;
+    private readonly WalCheckpointer _checkpointer;
 
     private SqliteStorage(StorageOptions settings, TimeProvider time, ILoggerFactory loggers)
     {
@@ -39,6 +40,8 @@ public sealed class SqliteStorage : IAsyncDisposable
             connection.Execute($"PRAGMA synchronous = {(settings.Synchronous == SynchronousMode.Full ? "FULL" : "NORMAL")}");
             connection.Execute("PRAGMA busy_timeout = 5000");
             Schema.Migrate(connection);
+            // Checkpoints run beside the writer (WalCheckpointer), not inside whichever commit crosses the threshold.
+            connection.Execute("PRAGMA wal_autocheckpoint = 0");
             // The lock file proves that whoever claimed these deliveries is gone: no need to wait for their leases.
             connection.Execute("UPDATE webhook_deliveries SET lease_until = 0, claim_token = NULL WHERE claim_token IS NOT NULL");
 
@@ -57,6 +60,7 @@ public sealed class SqliteStorage : IAsyncDisposable
             _instanceLock.Dispose();
             throw;
         }
+        _checkpointer = new WalCheckpointer(_connectionString, loggers.CreateLogger<SqliteStorage>());
         Events = new SqlitePollingStore(this);
         Webhooks = new SqliteWebhookStore(this);
     }
@@ -107,6 +111,7 @@ public sealed class SqliteStorage : IAsyncDisposable
         try
         {
             Committed.Close();
+            await _checkpointer.DisposeAsync().ConfigureAwait(false);
             await Writer.DisposeAsync().ConfigureAwait(false);
         }
         finally

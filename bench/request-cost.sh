@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# CPU time, allocations and GC pauses per request of one hub under a publish or poll load, from GET /stats's
+# runtime figures read before and after the measured run (the warm-up is not counted). On a machine shared with
+# other work a throughput figure is noise; what the hub spends per request is not.
+#   bench/request-cost.sh [publish|poll] [events] [warmup seconds]     (after: dotnet build -c Release src/PushHub bench/PushHub.Bench)
+# Extra hub settings go in the environment (DOTNET_gcServer=0, Storage__Synchronous=Full, ...).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scenario=${1:-publish}
+events=${2:-30000}
+warmup=${3:-15}
+port=${PORT:-5381}
+dir=$(mktemp -d /tmp/pushhub-cost.XXXXXX)
+Storage__Path=$dir/p.db Serilog__MinimumLevel__Default=Warning src/PushHub/bin/Release/net10.0/PushHub \
+  --urls "http://127.0.0.1:$port" >"$dir/hub.log" 2>&1 &
+hub=$!
+trap 'kill $hub 2>/dev/null; wait $hub 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/health/live" >/dev/null && break; sleep 0.1; done
+bench="dotnet bench/PushHub.Bench/bin/Release/net10.0/PushHub.Bench.dll"
+$bench "$scenario" --url "http://127.0.0.1:$port" --clients 32 --events 2000 --warmup-seconds "$warmup" >/dev/null
+before=$(curl -fs "http://127.0.0.1:$port/stats")
+$bench "$scenario" --url "http://127.0.0.1:$port" --clients 32 --events "$events" --warmup-seconds 0 | grep -v '^result'
+after=$(curl -fs "http://127.0.0.1:$port/stats")
+python3 - "$events" "$before" "$after" <<'PY'
+import json, sys
+n = int(sys.argv[1]); a = json.loads(sys.argv[2])["runtime"]; b = json.loads(sys.argv[3])["runtime"]
+d = lambda k: b[k] - a[k]
+print(f"per request: cpu {d('cpu_ms') * 1000 / n:.1f} us, allocated {d('allocated_bytes') / n:.0f} B; "
+      f"gc pauses {d('gc_pause_ms'):.1f} ms in {[y - x for x, y in zip(a['gc_counts'], b['gc_counts'])]} (gen0/1/2), "
+      f"server gc {b['server_gc']}, pool threads {b['thread_pool_threads']}")
+PY
