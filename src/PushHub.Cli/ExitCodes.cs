@@ -20,4 +20,7 @@ public static class ExitCodes
 
     /// <summary><c>tail --until-complete</c>: a followed task ended failed or cancelled.</summary>
     public const int TaskFailed = 5;
+
+    /// <summary><c>webhooks test</c>: the hub sent the sample event but the destination did not take it.</summary>
+    public const int NotDelivered = 6;
 }

@@ -2,19 +2,22 @@
 // the delivery attempt log and replay from a seq.
 import { badge, h, heading, problemBox, table, time } from './dom.js';
 import { del, get, patch, post, withQuery } from './client.js';
+import { formatFields, sendTest } from './webhook-format.js';
 
 const REFRESH_MS = 3000;
 
 /** #/webhooks */
 export async function renderWebhooks(view) {
   const url = h('input', { id: 'webhook-url', name: 'url', type: 'url', required: true, placeholder: 'https://example.com/hooks/pushhub', autocomplete: 'off' });
-  const task = h('input', { id: 'webhook-task', name: 'task_id', autocomplete: 'off', spellcheck: false, placeholder: 'every task' });
+  const task = h('input', { id: 'webhook-task', name: 'task_id', autocomplete: 'off', spellcheck: false, placeholder: 'every task (or a pattern: deploy-*)' });
+  const notify = formatFields(url);
   const types = h('input', { id: 'webhook-types', name: 'types', autocomplete: 'off', spellcheck: false, placeholder: 'every type', 'aria-describedby': 'webhook-types-hint' });
   const description = h('input', { id: 'webhook-description', name: 'description', autocomplete: 'off' });
   const created = h('div', { 'aria-live': 'polite' });
   const list = h('div', {});
   const form = h('form', { className: 'card form grid-form', 'aria-label': 'Register a webhook' },
     h('div', { className: 'field wide' }, h('label', { for: 'webhook-url' }, 'URL'), url),
+    notify.fields,
     h('div', { className: 'field' }, h('label', { for: 'webhook-task' }, 'Task id (optional)'), task),
     h('div', { className: 'field' }, h('label', { for: 'webhook-types' }, 'Types (optional)'), types,
       h('p', { className: 'hint', id: 'webhook-types-hint' }, 'Separated by spaces or commas.')),
@@ -25,6 +28,7 @@ export async function renderWebhooks(view) {
   const refresh = async () => {
     try {
       const { webhooks } = await get('/webhooks');
+      notify.setWebhooks(webhooks);
       list.replaceChildren(webhooks.length === 0
         ? h('p', { className: 'empty' }, 'No webhooks yet.')
         : table('Registered webhooks', ['Webhook', 'Filter', 'State', 'Created', 'Actions'], webhooks.map((w) => webhookRow(w, refresh, created))));
@@ -40,10 +44,12 @@ export async function renderWebhooks(view) {
     const typeList = types.value.split(/[\s,]+/).filter(Boolean);
     if (typeList.length) body.types = typeList;
     if (description.value.trim()) body.description = description.value.trim();
+    notify.fill(body);
     try {
       const webhook = await post('/webhooks', body);
       created.replaceChildren(secretNotice('Webhook registered', webhook));
       form.reset();
+      notify.reset();
       await refresh();
     } catch (error) {
       created.replaceChildren(problemBox(error));
@@ -87,6 +93,7 @@ function webhookRow(webhook, refresh, notices) {
     h('td', {}, stateBadge(webhook), webhook.disabled_reason ? h('div', { className: 'muted small' }, webhook.disabled_reason) : null),
     h('td', {}, time(webhook.created_at)),
     h('td', { className: 'actions' },
+      act('Send test', async () => notices.replaceChildren(await sendTest(webhook))),
       act(webhook.enabled ? 'Disable' : 'Enable', () => patch(`/webhooks/${encodeURIComponent(webhook.id)}`, { enabled: !webhook.enabled })),
       act('Rotate secret', async () => {
         if (!confirm(`Rotate the secret of ${webhook.url}? The old one keeps signing for the grace period.`)) return;
@@ -112,9 +119,10 @@ export async function renderWebhook(view, id) {
     h('div', { className: 'actions' }, h('button', { type: 'submit', className: 'button' }, 'Replay')));
   const toggle = h('button', { type: 'button', className: 'button' });
   const rotate = h('button', { type: 'button', className: 'button' }, 'Rotate secret');
+  const test = h('button', { type: 'button', className: 'button' }, 'Send test');
   view.replaceChildren(
     h('p', {}, h('a', { href: '#/webhooks' }, '← All webhooks')),
-    heading('Webhook', toggle, rotate), facts, notices, replay,
+    heading('Webhook', test, toggle, rotate), facts, notices, replay,
     h('h2', {}, 'Delivery attempts'), log);
 
   let webhook;
@@ -122,6 +130,7 @@ export async function renderWebhook(view, id) {
     toggle.textContent = webhook.enabled ? 'Disable' : 'Enable';
     facts.replaceChildren(h('dl', { className: 'facts card' },
       h('dt', {}, 'URL'), h('dd', {}, h('code', {}, webhook.url)),
+      h('dt', {}, 'Format'), h('dd', {}, webhook.format ?? 'standard'),
       h('dt', {}, 'Id'), h('dd', {}, h('code', {}, webhook.id)),
       h('dt', {}, 'Filter'), h('dd', {}, filterText(webhook)),
       h('dt', {}, 'State'), h('dd', {}, stateBadge(webhook), webhook.disabled_reason ? ` ${webhook.disabled_reason}` : ''),
@@ -161,6 +170,10 @@ export async function renderWebhook(view, id) {
     if (!confirm('Rotate this webhook\'s secret? The old one keeps signing for the grace period.')) return;
     try { notices.replaceChildren(secretNotice('New secret', await post(`${path}/rotate-secret`))); } catch (error) { notices.replaceChildren(problemBox(error)); }
   });
+  test.addEventListener('click', async () => {
+    try { notices.replaceChildren(await sendTest(webhook)); } catch (error) { notices.replaceChildren(problemBox(error)); }
+    await refreshLog();
+  });
   replay.addEventListener('submit', async (event) => {
     event.preventDefault();
     const body = { after: Number(after.value) };
@@ -179,6 +192,6 @@ export async function renderWebhook(view, id) {
 }
 
 function outcomeKind(outcome) {
-  return { succeeded: 'completed', failed: 'failed', dead_letter: 'stuck' }[outcome] ?? 'created';
+  return { succeeded: 'completed', delivered: 'completed', failed: 'failed', dead_letter: 'stuck' }[outcome] ?? 'created';
 }
 

@@ -54,6 +54,15 @@ public sealed class HubApiClient(HttpClient http) : IDisposable
     public Task<HubReply<Webhook>> CreateWebhookAsync(string bodyJson, CancellationToken cancellationToken) =>
         SendAsync<Webhook>(HttpMethod.Post, "webhooks", bodyJson, cancellationToken);
 
+    public Task<HubReply<Webhook>> UpdateWebhookAsync(string id, string bodyJson, CancellationToken cancellationToken) =>
+        SendAsync<Webhook>(HttpMethod.Patch, "webhooks/" + Uri.EscapeDataString(id), bodyJson, cancellationToken);
+
+    public Task<HubReply<Webhook>> RotateWebhookSecretAsync(string id, CancellationToken cancellationToken) =>
+        SendAsync<Webhook>(HttpMethod.Post, $"webhooks/{Uri.EscapeDataString(id)}/rotate-secret", null, cancellationToken);
+
+    public Task<HubReply<TestAttempt>> TestWebhookAsync(string id, CancellationToken cancellationToken) =>
+        SendAsync<TestAttempt>(HttpMethod.Post, $"webhooks/{Uri.EscapeDataString(id)}/test", null, cancellationToken);
+
     public Task<HubReply<WebhookList>> ListWebhooksAsync(CancellationToken cancellationToken) =>
         SendAsync<WebhookList>(HttpMethod.Get, "webhooks", null, cancellationToken);
 

@@ -29,7 +29,7 @@ public sealed record TaskList(IReadOnlyList<TaskSnapshot> Tasks);
 
 /// <summary>A registered webhook; <see cref="Secret"/> is there only in the answer to its creation.</summary>
 public sealed record Webhook(string Id, string Url, string? TaskId, IReadOnlyList<string>? Types, string? Description, bool Enabled,
-    string? DisabledReason, DateTimeOffset CreatedAt, string? Secret);
+    string? DisabledReason, DateTimeOffset CreatedAt, string? Secret, string? Format = null);
 
 /// <summary>The answer to <c>GET /webhooks</c>.</summary>
 public sealed record WebhookList(IReadOnlyList<Webhook> Webhooks);
@@ -37,6 +37,10 @@ public sealed record WebhookList(IReadOnlyList<Webhook> Webhooks);
 /// <summary>One line of a webhook's attempt log.</summary>
 public sealed record DeliveryAttempt(long Seq, int Attempt, string Outcome, int? ResponseStatus, double DurationMs, string? Error,
     DateTimeOffset AttemptedAt, DateTimeOffset? NextAttemptAt);
+
+/// <summary>The answer to <c>POST /webhooks/{id}/test</c>: the attempt as the attempt log records it, with the answer's first KiB.</summary>
+public sealed record TestAttempt(long Seq, int Attempt, string Outcome, int? ResponseStatus, double DurationMs, string? Error,
+    string? Response, DateTimeOffset AttemptedAt);
 
 /// <summary>The answer to <c>GET /webhooks/{id}/deliveries</c>.</summary>
 public sealed record DeliveryList(IReadOnlyList<DeliveryAttempt> Deliveries);

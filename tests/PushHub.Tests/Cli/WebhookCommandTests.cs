@@ -49,6 +49,58 @@ public sealed class WebhookCommandTests() : CliHubTest(new Dictionary<string, st
     }
 
     [Fact]
+    public async Task Webhooks_disable_enable_and_rotate_secret_sign_the_next_delivery_with_the_new_secret()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var add = await Cli.RunAsync("webhooks", "add", receiver.Url, "--secret", "whsec_dGVzdHNlY3JldA==", "--json");
+        var id = JsonNode.Parse(add.Output)!["id"]!.GetValue<string>();
+
+        var disable = await Cli.RunAsync("webhooks", "disable", id);
+        var disabled = (await Hub.Client.GetFromJsonAsync<JsonObject>($"/webhooks/{id}"))!["enabled"]!.GetValue<bool>();
+        var enable = await Cli.RunAsync("webhooks", "enable", id);
+        var rotate = await Cli.RunAsync("webhooks", "rotate-secret", id);
+        var list = await Cli.RunAsync("webhooks", "list");
+        var missing = await Cli.RunAsync("webhooks", "enable", "wh_missing");
+        await Hub.Client.PublishSeqAsync("build-1", "task.completed");
+        await LiveHub.EventuallyAsync(() => receiver.Count == 1, Timeout.Token);
+
+        Assert.True(disable.ExitCode == ExitCodes.Ok, disable.ToString());
+        Assert.Contains(disable.Lines, line => line.Contains(id) && line.Contains("│ no"));
+        Assert.False(disabled);
+        Assert.True(enable.ExitCode == ExitCodes.Ok, enable.ToString());
+        Assert.Contains(enable.Lines, line => line.Contains(id) && line.Contains("│ yes"));
+        var secret = Assert.Single(rotate.Lines, line => line.StartsWith("secret ", StringComparison.Ordinal))["secret ".Length..];
+        Assert.StartsWith("whsec_", secret);
+        Assert.NotEqual("whsec_dGVzdHNlY3JldA==", secret);
+        Assert.DoesNotContain(secret, list.Output);
+        Assert.Contains(list.Lines, line => line.Contains(id) && line.Contains("standard"));
+        Assert.Equal(ExitCodes.Rejected, missing.ExitCode);
+        var delivery = receiver.Received[0];
+        Assert.Contains($"v1,{StandardSignature(secret, delivery)}", delivery.Headers["webhook-signature"].Split(' '));
+    }
+
+    [Fact]
+    public async Task Webhooks_add_with_an_option_that_is_not_name_value_is_a_usage_error_and_sends_nothing()
+    {
+        var result = await Cli.RunAsync("webhooks", "add", "https://example.com/hook", "--format", "telegram", "--option", "chat_id");
+        var fallback = await Cli.RunAsync("webhooks", "add", "https://example.com/hook", "--fallback-after", "00:05:00");
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("--option 'chat_id' is not name=value", result.Error);
+        Assert.Equal(ExitCodes.Usage, fallback.ExitCode);
+        Assert.Contains("--fallback-after needs --fallback", fallback.Error);
+        Assert.Empty((await Hub.Client.GetFromJsonAsync<JsonObject>("/webhooks"))!["webhooks"]!.AsArray());
+    }
+
+    /// <summary>Standard Webhooks' v1 signature, computed here from the spec, not by the hub's code.</summary>
+    private static string StandardSignature(string secret, ReceivedDelivery delivery)
+    {
+        var key = Convert.FromBase64String(secret["whsec_".Length..]);
+        var signed = $"{delivery.Headers["webhook-id"]}.{delivery.Headers["webhook-timestamp"]}.{delivery.BodyText}";
+        return Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(key, System.Text.Encoding.UTF8.GetBytes(signed)));
+    }
+
+    [Fact]
     public async Task Dead_letters_are_listed_and_a_replayed_one_is_delivered()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
