@@ -24,6 +24,7 @@ public static class WebhookEndpoints
         group.MapPost("/{id}/rotate-secret", RotateSecretAsync).WithName("RotateWebhookSecret");
         group.MapGet("/{id}/deliveries", ListDeliveriesAsync).WithName("ListWebhookDeliveries");
         group.MapPost("/{id}/replay", ReplayAsync).WithName("ReplayWebhook");
+        group.MapPost("/{id}/test", TestAsync).WithName("TestWebhook");
         endpoints.MapDeadLetters();
         return group;
     }
@@ -178,6 +179,27 @@ public static class WebhookEndpoints
         var queued = await store.ReplayAsync(id, after, until, context.RequestAborted);
         dispatcher.Wake();
         return TypedResults.Accepted($"/webhooks/{id}/deliveries", new ReplayResult(queued));
+    }
+
+    /// <summary>
+    /// Sends a sample event (task <c>pushhub-test</c>, <c>task.completed</c>) to the destination now, through its format,
+    /// breaker, timeout and SSRF guard; records the attempt (seq 0) in the attempt log and leaves the outbox alone.
+    /// </summary>
+    private static async Task<IResult> TestAsync(string id, HttpContext context, IWebhookStore store, WebhookSender sender,
+        NotificationFormats formats, TimeProvider time)
+    {
+        if (await store.GetAsync(id, context.RequestAborted) is not { } webhook)
+        {
+            return NotFound(id);
+        }
+        var attemptedAt = time.GetUtcNow();
+        var destination = sender.Destination(webhook);
+        var type = destination.Format.SupportedTypes is { } supported && !supported.Contains(EventTypes.Completed) ? supported[0] : EventTypes.Completed;
+        var result = await sender.SendAsync(webhook, destination, formats.Sample(type, "pushhub-test"), context.RequestAborted);
+        var attempt = new DeliveryAttemptRecord(webhook.Id, 0, 1, result.Succeeded ? "delivered" : "failed", result.Status, result.DurationMs,
+            result.Error, result.Response, attemptedAt, null);
+        await store.AppendAttemptAsync(attempt, CancellationToken.None);
+        return TypedResults.Ok(attempt.ToDeliveryAttempt());
     }
 
     internal static IResult NotFound(string id) =>

@@ -236,6 +236,32 @@ public sealed class WebhookFormatPipelineTests : IAsyncLifetime
         Assert.DoesNotContain(_fakes.SlackToken, message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_test_send_reaches_the_service_and_is_logged_as_seq_0_without_touching_the_outbox()
+    {
+        var id = await RegisterAsync("telegram");
+        using var response = await _harness.Client.PostAsync($"/webhooks/{id}/test", null);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var attempt = JsonNode.Parse(text)!;
+        Assert.Equal("delivered", attempt["outcome"]!.GetValue<string>());
+        Assert.Equal(0, attempt["seq"]!.GetValue<long>());
+        Assert.Equal(200, attempt["response_status"]!.GetValue<int>());
+        Assert.Contains("pushhub-test", Assert.Single(_fakes.Received).Json["text"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        _fakes.Enqueue(FakeAnswer.TelegramChatNotFound);
+        using var failing = await _harness.Client.PostAsync($"/webhooks/{id}/test", null);
+        var failed = JsonNode.Parse(await failing.Content.ReadAsStringAsync())!;
+        Assert.Equal("failed", failed["outcome"]!.GetValue<string>());
+        Assert.Contains("chat not found", failed["error"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var log = await _harness.AttemptsAsync(id);
+        Assert.Equal(["failed", "delivered"], log.Select(a => a!["outcome"]!.GetValue<string>()));
+        Assert.Empty(await _harness.DeadLettersAsync(id));
+        var stats = JsonNode.Parse(await _harness.Client.GetStringAsync($"/webhooks/{id}"))!;
+        Assert.True(stats["enabled"]!.GetValue<bool>());
+    }
+
     private async Task<string> RegisterAsync(string format) => (await CreateAsync(RegistrationJson(format)))["id"]!.GetValue<string>();
 
     private async Task<JsonNode> CreateAsync(string json)
