@@ -39,7 +39,8 @@ internal sealed partial class WebhookDispatcher
                 LogDeferred(logger, webhook.Id, delivery.Seq, at, result.Error);
                 break;
             case VerdictKind.Disable:
-                var reason = verdict.Reason ?? "the destination is gone";
+                // 410 keeps the words the dead-letter list has always shown for it.
+                var reason = result.Status == 410 ? "the endpoint answered 410 Gone" : verdict.Reason ?? "the destination is gone";
                 await ResolveAsync(delivery, Record(result.Status == 410 ? "gone" : "disabled"), new DeliveryResolution.Disable(reason));
                 sender.Forget(webhook.Id);
                 LogDisabled(logger, webhook.Id, delivery.Seq, reason);

@@ -25,6 +25,7 @@ public static class WebhookEndpoints
         group.MapGet("/{id}/deliveries", ListDeliveriesAsync).WithName("ListWebhookDeliveries");
         group.MapPost("/{id}/replay", ReplayAsync).WithName("ReplayWebhook");
         group.MapPost("/{id}/test", TestAsync).WithName("TestWebhook");
+        group.MapPost("/preview", WebhookPreview.PreviewAsync).WithName("PreviewWebhook");
         endpoints.MapDeadLetters();
         return group;
     }

@@ -262,6 +262,46 @@ public sealed class WebhookFormatPipelineTests : IAsyncLifetime
         Assert.True(stats["enabled"]!.GetValue<bool>());
     }
 
+    [Fact]
+    public async Task A_preview_answers_the_body_that_would_be_sent_and_stores_nothing()
+    {
+        var template = "{{ headline }} ({{ percent }} %)";
+        using var response = await _harness.Client.PostAsync("/webhooks/preview", HubClient.Json(
+            new JsonObject { ["format"] = "slack", ["template"] = template }.ToJsonString()));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var preview = JsonNode.Parse(text)!;
+        Assert.Equal("slack", preview["format"]!.GetValue<string>());
+        Assert.Equal("application/json", preview["content_type"]!.GetValue<string>());
+        var body = JsonNode.Parse(preview["body"]!.GetValue<string>())!;
+        Assert.Equal("build-17 failed: out of memory (40 %)", body["text"]!.GetValue<string>());
+
+        // The same body a registered webhook with that template sends for the same event.
+        var id = (await CreateAsync(new JsonObject { ["format"] = "slack", ["url"] = _fakes.SlackUrl, ["template"] = template }.ToJsonString()))["id"]!;
+        await _harness.Client.PublishSeqAsync("build-17", "task.failed", new { percent = 40, message = "Compiling", error = "out of memory" });
+        await WebhookReceiver.WaitForAsync(() => _fakes.Count == 1, "the slack delivery");
+        Assert.Equal(body["text"]!.GetValue<string>(), _fakes.Received[0].Json["text"]!.GetValue<string>());
+        Assert.Single(JsonNode.Parse(await _harness.Client.GetStringAsync("/webhooks"))!["webhooks"]!.AsArray());
+        Assert.NotNull(id);
+
+        using var bad = await _harness.Client.PostAsync("/webhooks/preview", HubClient.Json("""{"format":"slack","template":"ok\n{% if %}"}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("line 2", (await bad.ReadProblemAsync())["errors"]!["template"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_email_preview_has_subject_plain_text_and_html_without_email_set_up()
+    {
+        using var response = await _harness.Client.PostAsync("/webhooks/preview", HubClient.Json("""{"format":"email"}"""));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var preview = JsonNode.Parse(text)!;
+        Assert.Equal("text/plain", preview["content_type"]!.GetValue<string>());
+        Assert.Contains("build-17 failed", preview["subject"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("out of memory", preview["body"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("<", preview["html"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     private async Task<string> RegisterAsync(string format) => (await CreateAsync(RegistrationJson(format)))["id"]!.GetValue<string>();
 
     private async Task<JsonNode> CreateAsync(string json)
