@@ -1,4 +1,5 @@
 using PushHub.Storage;
+using PushHub.Webhooks.Formats;
 
 namespace PushHub.Webhooks;
 
@@ -18,41 +19,47 @@ internal sealed partial class WebhookDispatcher
         }
         var result = await sender.SendAsync(webhook, delivery, cancellationToken);
         var schedule = _options.EffectiveRetrySchedule;
+        var verdict = result.Verdict;
         DeliveryAttemptRecord Record(string outcome, DateTimeOffset? next = null)
         {
             metrics.Attempted(outcome, result.DurationMs);
             return new(webhook.Id, delivery.Seq, attempt, outcome, result.Status, result.DurationMs, result.Error, result.Response, attemptedAt, next);
         }
 
-        if (result.Succeeded)
+        switch (verdict.Kind)
         {
-            await ResolveAsync(delivery, Record("succeeded"), new DeliveryResolution.Delivered());
-            LogDelivered(logger, webhook.Id, delivery.Seq, attempt, result.Status!.Value);
-        }
-        else if (result.CircuitOpen)
-        {
-            var next = time.GetUtcNow() + (result.RetryAfter ?? _options.CircuitBreakDuration);
-            await ResolveAsync(delivery, Record("deferred", next), new DeliveryResolution.Retry(next, SpendsAttempt: false));
-            LogDeferred(logger, webhook.Id, delivery.Seq, next);
-        }
-        else if (result.Status == 410)
-        {
-            var reason = "the endpoint answered 410 Gone";
-            await ResolveAsync(delivery, Record("gone"), new DeliveryResolution.Disable(reason));
-            sender.Forget(webhook.Id);
-            LogGone(logger, webhook.Id, delivery.Seq);
-        }
-        else if (attempt > schedule.Count)
-        {
-            var reason = $"failed {attempt} attempts; last: {result.Error}";
-            await ResolveAsync(delivery, Record("dead_letter"), new DeliveryResolution.DeadLetter(reason));
-            LogDeadLettered(logger, webhook.Id, delivery.Seq, attempt, result.Error);
-        }
-        else
-        {
-            var next = time.GetUtcNow() + (result.RetryAfter ?? Jitter(schedule[attempt - 1]));
-            await ResolveAsync(delivery, Record("failed", next), new DeliveryResolution.Retry(next, SpendsAttempt: true));
-            LogRetrying(logger, webhook.Id, delivery.Seq, attempt, result.Error, next);
+            case VerdictKind.Delivered:
+                await ResolveAsync(delivery, Record("succeeded"), new DeliveryResolution.Delivered());
+                LogDelivered(logger, webhook.Id, delivery.Seq, attempt, result.Status ?? 0);
+                break;
+            case VerdictKind.RetryAt:
+                // An open circuit, or the service's rate limit saying when: no attempt spent, the schedule untouched.
+                var at = verdict.RetryAt ?? time.GetUtcNow() + _options.CircuitBreakDuration;
+                await ResolveAsync(delivery, Record("deferred", at), new DeliveryResolution.Retry(at, SpendsAttempt: false));
+                LogDeferred(logger, webhook.Id, delivery.Seq, at, result.Error);
+                break;
+            case VerdictKind.Disable:
+                // 410 keeps the words the dead-letter list has always shown for it.
+                var reason = result.Status == 410 ? "the endpoint answered 410 Gone" : verdict.Reason ?? "the destination is gone";
+                await ResolveAsync(delivery, Record(result.Status == 410 ? "gone" : "disabled"), new DeliveryResolution.Disable(reason));
+                sender.Forget(webhook.Id);
+                LogDisabled(logger, webhook.Id, delivery.Seq, reason);
+                break;
+            case VerdictKind.Permanent:
+                await ResolveAsync(delivery, Record("dead_letter"), new DeliveryResolution.DeadLetter(verdict.Reason ?? "a permanent failure"));
+                LogDeadLettered(logger, webhook.Id, delivery.Seq, attempt, result.Error);
+                break;
+            case VerdictKind.Transient when attempt > schedule.Count:
+                await ResolveAsync(delivery, Record("dead_letter"), new DeliveryResolution.DeadLetter($"failed {attempt} attempts; last: {result.Error}"));
+                LogDeadLettered(logger, webhook.Id, delivery.Seq, attempt, result.Error);
+                break;
+            default:
+                // A 503's Retry-After is the earliest retry; otherwise the schedule, jittered.
+                var now = time.GetUtcNow();
+                var next = verdict.RetryAt is { } earliest && earliest > now ? earliest : now + Jitter(schedule[attempt - 1]);
+                await ResolveAsync(delivery, Record("failed", next), new DeliveryResolution.Retry(next, SpendsAttempt: true));
+                LogRetrying(logger, webhook.Id, delivery.Seq, attempt, result.Error, next);
+                break;
         }
     }
 

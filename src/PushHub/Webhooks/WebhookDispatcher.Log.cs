@@ -17,11 +17,11 @@ internal sealed partial class WebhookDispatcher
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {WebhookId} attempt {Attempt} for seq {Seq} failed ({Error}); next attempt at {NextAttempt:o}")]
     private static partial void LogRetrying(ILogger logger, string webhookId, long seq, int attempt, string? error, DateTimeOffset nextAttempt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {WebhookId} circuit is open; seq {Seq} deferred to {NextAttempt:o}")]
-    private static partial void LogDeferred(ILogger logger, string webhookId, long seq, DateTimeOffset nextAttempt);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {WebhookId} seq {Seq} deferred to {NextAttempt:o} ({Reason})")]
+    private static partial void LogDeferred(ILogger logger, string webhookId, long seq, DateTimeOffset nextAttempt, string? reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {WebhookId} answered 410 Gone for seq {Seq}: disabled, its pending deliveries dead-lettered")]
-    private static partial void LogGone(ILogger logger, string webhookId, long seq);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {WebhookId} disabled at seq {Seq} ({Reason}); its pending deliveries dead-lettered")]
+    private static partial void LogDisabled(ILogger logger, string webhookId, long seq, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook {WebhookId} seq {Seq} is a dead letter after {Attempts} attempts; last: {Error}")]
     private static partial void LogDeadLettered(ILogger logger, string webhookId, long seq, int attempts, string? error);

@@ -3,6 +3,7 @@ using PushHub.Http;
 using PushHub.Hub;
 using PushHub.Security;
 using PushHub.Storage;
+using PushHub.Webhooks.Formats;
 
 namespace PushHub.Webhooks;
 
@@ -23,12 +24,14 @@ public static class WebhookEndpoints
         group.MapPost("/{id}/rotate-secret", RotateSecretAsync).WithName("RotateWebhookSecret");
         group.MapGet("/{id}/deliveries", ListDeliveriesAsync).WithName("ListWebhookDeliveries");
         group.MapPost("/{id}/replay", ReplayAsync).WithName("ReplayWebhook");
+        group.MapPost("/{id}/test", TestAsync).WithName("TestWebhook");
+        group.MapPost("/preview", WebhookPreview.PreviewAsync).WithName("PreviewWebhook");
         endpoints.MapDeadLetters();
         return group;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IWebhookStore store, WebhookDispatcher dispatcher, IOptions<WebhookOptions> options,
-        WebhookAccess access)
+    private static async Task<IResult> CreateAsync(HttpContext context, IWebhookStore store, WebhookDispatcher dispatcher, WebhookSender sender,
+        NotificationFormats formats, WebhookAccess access)
     {
         var (document, problem) = await JsonBody.ReadAsync(context);
         if (problem is not null)
@@ -37,7 +40,8 @@ public static class WebhookEndpoints
         }
         using var _ = document;
         var errors = new ValidationErrors();
-        var request = WebhookRequest.Read(document!.RootElement, patch: false, options.Value.AllowPrivateNetworks, errors);
+        var request = WebhookRequest.Read(document!.RootElement, patch: false, errors);
+        var checkedDestination = WebhookDestinations.Check(request, null, formats, sender, errors);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -46,20 +50,19 @@ public static class WebhookEndpoints
         {
             return WebhookAccess.Forbidden(request.TaskId);
         }
-        var webhook = await store.CreateAsync(new WebhookRecord
+        var webhook = await store.CreateAsync(checkedDestination!.ApplyTo(new WebhookRecord
         {
             Id = "wh_" + Guid.NewGuid().ToString("n"),
-            Url = request.Url!.AbsoluteUri,
+            Url = "",
             TaskPattern = request.TaskId,
-            Types = request.Types,
             Description = request.Description,
             Secret = request.Secret ?? WebhookSigner.NewSecret(),
-        });
+        }));
         dispatcher.Wake();
-        return TypedResults.Created($"/webhooks/{webhook.Id}", webhook.ToWebhookWithSecret());
+        return TypedResults.Created($"/webhooks/{webhook.Id}", webhook.ToWebhookWithSecret(sender.Destination(webhook)));
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, IWebhookStore store, WebhookAccess access)
+    private static async Task<IResult> ListAsync(HttpContext context, IWebhookStore store, WebhookSender sender, WebhookAccess access)
     {
         var query = new QueryReader(context.Request.Query, new ValidationErrors()).AllowOnly("limit");
         var limit = query.Int("limit", 1, 1000) ?? 100;
@@ -70,14 +73,14 @@ public static class WebhookEndpoints
         // The limit counts what the caller may see, so a publisher's page is never emptied by other tasks' webhooks.
         var webhooks = await store.ListAsync(context.RequestAborted);
         return TypedResults.Ok(new WebhookList(webhooks.Where(webhook => access.CanManage(context.User, webhook.TaskPattern))
-            .Take(limit).Select(webhook => webhook.ToWebhook()).ToList()));
+            .Take(limit).Select(webhook => webhook.ToWebhook(sender.Destination(webhook))).ToList()));
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext context, IWebhookStore store) =>
-        await store.GetAsync(id, context.RequestAborted) is { } webhook ? TypedResults.Ok(webhook.ToWebhook()) : NotFound(id);
+    private static async Task<IResult> GetAsync(string id, HttpContext context, IWebhookStore store, WebhookSender sender) =>
+        await store.GetAsync(id, context.RequestAborted) is { } webhook ? TypedResults.Ok(webhook.ToWebhook(sender.Destination(webhook))) : NotFound(id);
 
     private static async Task<IResult> PatchAsync(string id, HttpContext context, IWebhookStore store, WebhookSender sender,
-        WebhookDispatcher dispatcher, IOptions<WebhookOptions> options, WebhookAccess access)
+        WebhookDispatcher dispatcher, NotificationFormats formats, WebhookAccess access)
     {
         var (document, problem) = await JsonBody.ReadAsync(context);
         if (problem is not null)
@@ -86,7 +89,13 @@ public static class WebhookEndpoints
         }
         using var _ = document;
         var errors = new ValidationErrors();
-        var request = WebhookRequest.Read(document!.RootElement, patch: true, options.Value.AllowPrivateNetworks, errors);
+        var request = WebhookRequest.Read(document!.RootElement, patch: true, errors);
+        if (await store.GetAsync(id, context.RequestAborted) is not { } stored)
+        {
+            return NotFound(id);
+        }
+        var changesDestination = request.Url is not null || request.HasFormat || request.HasOptions || request.HasTemplate || request.HasTypes;
+        var checkedDestination = changesDestination ? WebhookDestinations.Check(request, stored, formats, sender, errors) : null;
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -95,11 +104,9 @@ public static class WebhookEndpoints
         {
             return WebhookAccess.Forbidden(request.TaskId);
         }
-        var webhook = await store.UpdateAsync(id, webhook => webhook with
+        var webhook = await store.UpdateAsync(id, webhook => (checkedDestination?.ApplyTo(webhook) ?? webhook) with
         {
-            Url = request.Url?.AbsoluteUri ?? webhook.Url,
             TaskPattern = request.HasTaskId ? request.TaskId : webhook.TaskPattern,
-            Types = request.HasTypes ? request.Types : webhook.Types,
             Description = request.HasDescription ? request.Description : webhook.Description,
             Enabled = request.Enabled ?? webhook.Enabled,
             DisabledReason = request.Enabled switch { true => null, false => "disabled through the API", null => webhook.DisabledReason },
@@ -110,7 +117,7 @@ public static class WebhookEndpoints
         }
         sender.Forget(id);
         dispatcher.Wake();
-        return TypedResults.Ok(webhook.ToWebhook());
+        return TypedResults.Ok(webhook.ToWebhook(sender.Destination(webhook)));
     }
 
     private static async Task<IResult> DeleteAsync(string id, IWebhookStore store, WebhookSender sender)
@@ -123,7 +130,8 @@ public static class WebhookEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> RotateSecretAsync(string id, IWebhookStore store, IOptions<WebhookOptions> options, TimeProvider time)
+    private static async Task<IResult> RotateSecretAsync(string id, IWebhookStore store, WebhookSender sender, IOptions<WebhookOptions> options,
+        TimeProvider time)
     {
         var grace = options.Value.SecretGracePeriod;
         var webhook = await store.UpdateAsync(id, webhook => webhook with
@@ -132,7 +140,7 @@ public static class WebhookEndpoints
             PreviousSecretUntil = grace > TimeSpan.Zero ? time.GetUtcNow() + grace : null,
             Secret = WebhookSigner.NewSecret(),
         });
-        return webhook is null ? NotFound(id) : TypedResults.Ok(webhook.ToWebhookWithSecret());
+        return webhook is null ? NotFound(id) : TypedResults.Ok(webhook.ToWebhookWithSecret(sender.Destination(webhook)));
     }
 
     private static async Task<IResult> ListDeliveriesAsync(string id, HttpContext context, IWebhookStore store)
@@ -172,6 +180,27 @@ public static class WebhookEndpoints
         var queued = await store.ReplayAsync(id, after, until, context.RequestAborted);
         dispatcher.Wake();
         return TypedResults.Accepted($"/webhooks/{id}/deliveries", new ReplayResult(queued));
+    }
+
+    /// <summary>
+    /// Sends a sample event (task <c>pushhub-test</c>, <c>task.completed</c>) to the destination now, through its format,
+    /// breaker, timeout and SSRF guard; records the attempt (seq 0) in the attempt log and leaves the outbox alone.
+    /// </summary>
+    private static async Task<IResult> TestAsync(string id, HttpContext context, IWebhookStore store, WebhookSender sender,
+        NotificationFormats formats, TimeProvider time)
+    {
+        if (await store.GetAsync(id, context.RequestAborted) is not { } webhook)
+        {
+            return NotFound(id);
+        }
+        var attemptedAt = time.GetUtcNow();
+        var destination = sender.Destination(webhook);
+        var type = destination.Format.SupportedTypes is { } supported && !supported.Contains(EventTypes.Completed) ? supported[0] : EventTypes.Completed;
+        var result = await sender.SendAsync(webhook, destination, formats.Sample(type, "pushhub-test"), context.RequestAborted);
+        var attempt = new DeliveryAttemptRecord(webhook.Id, 0, 1, result.Succeeded ? "delivered" : "failed", result.Status, result.DurationMs,
+            result.Error, result.Response, attemptedAt, null);
+        await store.AppendAttemptAsync(attempt, CancellationToken.None);
+        return TypedResults.Ok(attempt.ToDeliveryAttempt());
     }
 
     internal static IResult NotFound(string id) =>

@@ -1,11 +1,18 @@
 using PushHub.Storage;
+using PushHub.Webhooks.Formats;
 
 namespace PushHub.Webhooks;
 
-/// <summary>A registered webhook as the API shows it; the secret is never part of it.</summary>
+/// <summary>
+/// A registered webhook as the API shows it: the secret is never part of it, the URL's secret parts (tokens,
+/// signatures, query values) and secret options are shown as <c>****</c>.
+/// </summary>
 public sealed record Webhook(
     string Id,
     string Url,
+    string Format,
+    IReadOnlyDictionary<string, string> Options,
+    string? Template,
     string? TaskId,
     IReadOnlyList<string>? Types,
     string? Description,
@@ -14,10 +21,13 @@ public sealed record Webhook(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
 
-/// <summary>The answer to create and rotate-secret: the only places a secret is shown.</summary>
+/// <summary>The answer to create and rotate-secret: the only places a secret is shown (URL and options masked as in <see cref="Webhook"/>).</summary>
 public sealed record WebhookWithSecret(
     string Id,
     string Url,
+    string Format,
+    IReadOnlyDictionary<string, string> Options,
+    string? Template,
     string? TaskId,
     IReadOnlyList<string>? Types,
     string? Description,
@@ -41,10 +51,13 @@ public sealed record DeliveryAttempt(
 /// <summary>The API's views of the stored records (a dead letter is shown as <see cref="DeadLetterRecord"/> is).</summary>
 internal static class WebhookViews
 {
-    public static Webhook ToWebhook(this WebhookRecord webhook) => new(webhook.Id, webhook.Url, webhook.TaskPattern, webhook.Types,
+    /// <summary>The webhook as shown; <paramref name="destination"/> is its opened destination, which masks URL and options.</summary>
+    public static Webhook ToWebhook(this WebhookRecord webhook, NotificationDestination destination) => new(webhook.Id, destination.MaskedAddress,
+        destination.Format.Name, destination.MaskedOptions, webhook.Template, webhook.TaskPattern, webhook.Types,
         webhook.Description, webhook.Enabled, webhook.DisabledReason, webhook.CreatedAt, webhook.UpdatedAt);
 
-    public static WebhookWithSecret ToWebhookWithSecret(this WebhookRecord webhook) => new(webhook.Id, webhook.Url, webhook.TaskPattern,
+    public static WebhookWithSecret ToWebhookWithSecret(this WebhookRecord webhook, NotificationDestination destination) => new(webhook.Id,
+        destination.MaskedAddress, destination.Format.Name, destination.MaskedOptions, webhook.Template, webhook.TaskPattern,
         webhook.Types, webhook.Description, webhook.Enabled, webhook.CreatedAt, webhook.Secret,
         webhook.PreviousSecret is null ? null : webhook.PreviousSecretUntil);
 

@@ -12,8 +12,17 @@ internal sealed class WebhookRequest
 {
     private const int MaxDescriptionLength = 1000;
     private const int MaxTypes = 64;
+    private const int MaxTemplateLength = 8000;
 
-    public Uri? Url { get; private set; }
+    /// <summary>The destination as sent (http(s) or <c>mailto:</c>); checked with the format by <see cref="Formats.NotificationFormats.Validate"/>.</summary>
+    public string? Url { get; private set; }
+    public bool HasFormat { get; private set; }
+    public string? Format { get; private set; }
+    public bool HasOptions { get; private set; }
+    /// <summary>The <c>options</c> object as sent (a clone, valid after the body is disposed); null when null or absent.</summary>
+    public JsonElement? Options { get; private set; }
+    public bool HasTemplate { get; private set; }
+    public string? Template { get; private set; }
     public bool HasTaskId { get; private set; }
     public string? TaskId { get; private set; }
     public bool HasTypes { get; private set; }
@@ -24,7 +33,7 @@ internal sealed class WebhookRequest
     public bool? Enabled { get; private set; }
 
     /// <summary>Reads and checks <paramref name="body"/>; errors name the field.</summary>
-    public static WebhookRequest Read(JsonElement body, bool patch, bool allowPrivateNetworks, ValidationErrors errors)
+    public static WebhookRequest Read(JsonElement body, bool patch, ValidationErrors errors)
     {
         var request = new WebhookRequest();
         if (body.ValueKind != JsonValueKind.Object)
@@ -38,7 +47,27 @@ internal sealed class WebhookRequest
             switch (property.Name)
             {
                 case "url":
-                    request.Url = ReadUrl(value, allowPrivateNetworks, errors);
+                    if (value.ValueKind == JsonValueKind.String)
+                    {
+                        request.Url = value.GetString();
+                    }
+                    else
+                    {
+                        errors.Add("url", $"must be a string, not {EventValidator.Describe(value.ValueKind)}");
+                    }
+                    break;
+                case "format":
+                    request.HasFormat = true;
+                    request.Format = ReadOptional(value, "format", errors, _ => true, "");
+                    break;
+                case "options":
+                    request.HasOptions = true;
+                    request.Options = value.ValueKind == JsonValueKind.Null ? null : value.Clone();
+                    break;
+                case "template":
+                    request.HasTemplate = true;
+                    request.Template = ReadOptional(value, "template", errors, text => text.Length <= MaxTemplateLength,
+                        $"must be at most {MaxTemplateLength} characters of Liquid");
                     break;
                 case "task_id":
                     request.HasTaskId = true;
@@ -72,26 +101,12 @@ internal sealed class WebhookRequest
                     break;
                 default:
                     errors.Add(property.Name, patch
-                        ? "is not a field of a webhook; send url, task_id, types, description or enabled"
-                        : "is not a field of a webhook; send url and optionally task_id, types, description and secret");
+                        ? "is not a field of a webhook; send url, format, options, template, task_id, types, description or enabled"
+                        : "is not a field of a webhook; send url and optionally format, options, template, task_id, types, description and secret");
                     break;
             }
         }
-        if (!patch && request.Url is null && !errors.Contains("url"))
-        {
-            errors.Add("url", "is required: the absolute http or https URL to POST events to");
-        }
         return request;
-    }
-
-    private static Uri? ReadUrl(JsonElement value, bool allowPrivateNetworks, ValidationErrors errors)
-    {
-        if (value.ValueKind != JsonValueKind.String)
-        {
-            errors.Add("url", $"must be a string, not {EventValidator.Describe(value.ValueKind)}");
-            return null;
-        }
-        return WebhookUrl.ReadHttp(value.GetString()!, allowPrivateNetworks, errors);
     }
 
     private static string? ReadOptional(JsonElement value, string field, ValidationErrors errors, Func<string, bool> isValid, string rule)

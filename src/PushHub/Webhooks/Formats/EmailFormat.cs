@@ -29,7 +29,8 @@ internal sealed class EmailFormat(IOptions<EmailOptions> options) : Notification
         var recipients = ParseRecipients(destination.Address, out _)!;
         var text = Text(notification, destination, DefaultText);
         var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse(_options.From ?? throw new InvalidOperationException("Email:From is not set")));
+        // Sending needs Email:From (checked at start with Email:Smtp:Host); a preview without it shows a placeholder sender.
+        message.From.Add(MailboxAddress.Parse(_options.From ?? "PushHub <pushhub@example.invalid>"));
         message.To.AddRange(recipients);
         message.Subject = TextLimit.Truncate(notification.Headline.ReplaceLineEndings(" "), MaxSubject, TextMarkup.Plain);
         message.Date = notification.Timestamp;

@@ -106,13 +106,13 @@ internal sealed class NotificationEvent
     /// The sample event that validation renders a template on (and a test delivery sends): a task
     /// <c>build-17</c> at 40 % with a message and an error, so a template using any of them shows something.
     /// </summary>
-    public static NotificationEvent Sample(Uri? publicUrl, DateTimeOffset now, string type = EventTypes.Failed)
+    public static NotificationEvent Sample(Uri? publicUrl, DateTimeOffset now, string type = EventTypes.Failed, string taskId = "build-17")
     {
         var timestamp = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
-        var stored = new HubEvent(0, "build-17", type, timestamp, JsonSerializer.SerializeToUtf8Bytes(new
+        var stored = new HubEvent(0, taskId, type, timestamp, JsonSerializer.SerializeToUtf8Bytes(new
         {
             seq = 0,
-            task_id = "build-17",
+            task_id = taskId,
             type,
             timestamp = timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
             data = new { percent = 40, message = "Compiling", error = "out of memory" },

@@ -43,7 +43,8 @@ internal sealed class NotificationFormats
     public NotificationEvent Describe(HubEvent stored) => NotificationEvent.From(stored, _hub.Value.PublicUrl);
 
     /// <summary>The sample event of validation, previews and test sends.</summary>
-    public NotificationEvent Sample(string type = EventTypes.Failed) => NotificationEvent.Sample(_hub.Value.PublicUrl, _time.GetUtcNow(), type);
+    public NotificationEvent Sample(string type = EventTypes.Failed, string taskId = "build-17") =>
+        NotificationEvent.Sample(_hub.Value.PublicUrl, _time.GetUtcNow(), type, taskId);
 
     /// <summary>
     /// Checks a registration: <c>format</c>, <c>url</c> (http(s) and SSRF-checked, or <c>mailto:</c> while email is

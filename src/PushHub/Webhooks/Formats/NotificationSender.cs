@@ -37,6 +37,10 @@ internal sealed class NotificationSender(IHttpClientFactory clients, IEmailTrans
                 _ => throw new UnreachableException("a format made a message of an unknown kind"),
             };
             var verdict = format.Classify(answer, time.GetUtcNow());
+            if (answer.Status is >= 300 and < 400 && verdict.Kind != VerdictKind.Delivered)
+            {
+                verdict = verdict with { Reason = $"answered {answer.Status} redirect to {answer.Header("Location")}; redirects are not followed" };
+            }
             if (format.Pacing(destination) is { } rule)
             {
                 pacer.Record(rule, answer, verdict);
