@@ -133,7 +133,8 @@ internal sealed partial class WebhookDispatcher(
             if (rule is not null)
             {
                 // Not allowed yet: left pending and unclaimed, so nothing is spent and the breaker hears nothing.
-                if (pacer.NextAllowed(rule) is var allowed && allowed > now)
+                // (Against the clock as it is now: the pacer answers "now" for a key it has not seen, later than `now` above.)
+                if (pacer.NextAllowed(rule) is var allowed && allowed > time.GetUtcNow())
                 {
                     HeldUntil(allowed);
                     continue;
