@@ -44,6 +44,7 @@ internal sealed partial class WebhookDispatcher(
     // The earliest time a webhook held back by its pacing may send again, as of the last look; null when none was.
     private DateTimeOffset? _pacedUntil;
     private DateTimeOffset _countedAt = DateTimeOffset.MinValue;
+    private DateTimeOffset _fallbacksCheckedAt = DateTimeOffset.MinValue;
     private volatile bool _countsChanged = true;
 
     /// <summary>True while the dispatch loop runs.</summary>
@@ -111,15 +112,8 @@ internal sealed partial class WebhookDispatcher(
     {
         var now = time.GetUtcNow();
         _dispatchedAt = now;
+        await HandOverOverdueAsync(now, cancellationToken);
         var webhooks = await store.ListEnabledAsync(cancellationToken);
-        if (webhooks.Any(webhook => webhook.FallbackWebhookId is not null && webhook.FallbackAfter is not null)
-            && await leases.TryAcquireAsync(FallbackLease, _options.LeaseDuration, cancellationToken))
-        {
-            if (await store.EnqueueOverdueFallbacksAsync(now, cancellationToken) is > 0 and var handed)
-            {
-                LogHandedToFallback(logger, handed);
-            }
-        }
         _pacedUntil = null;
         foreach (var webhook in webhooks)
         {
@@ -160,6 +154,28 @@ internal sealed partial class WebhookDispatcher(
                 _inFlightByEndpoint.AddOrUpdate(webhook.Id, 1, (_, count) => count + 1);
                 _ = AttemptAsync(webhook, delivery, cancellationToken);
             }
+        }
+    }
+
+    /// <summary>
+    /// Once a tick, on the one node of the cluster that holds <see cref="FallbackLease"/>: hands deliveries that were not
+    /// delivered within their fallback's <c>after</c> to the fallback. Every webhook counts, not only the enabled ones:
+    /// a disabled primary sends nothing, which is just when its events should go elsewhere.
+    /// </summary>
+    private async Task HandOverOverdueAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (now - _fallbacksCheckedAt < s_tick)
+        {
+            return;
+        }
+        _fallbacksCheckedAt = now;
+        var webhooks = await store.ListAsync(cancellationToken);
+        if (webhooks.Any(webhook => webhook.FallbackWebhookId is not null && webhook.FallbackAfter is not null)
+            && await leases.TryAcquireAsync(FallbackLease, _options.LeaseDuration, cancellationToken)
+            && await store.EnqueueOverdueFallbacksAsync(now, cancellationToken) is > 0 and var handed)
+        {
+            LogHandedToFallback(logger, handed);
+            Wake();
         }
     }
 

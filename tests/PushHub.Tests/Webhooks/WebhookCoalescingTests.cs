@@ -8,6 +8,8 @@ namespace PushHub.Tests.Webhooks;
 /// Progress coalescing end to end: while a chat destination is down, the progress of a task piles up; once it is back,
 /// only the newest progress is sent, with every lifecycle event, in seq order, and /metrics counts what was dropped.
 /// </summary>
+// Alone: the metrics exporter reads every "PushHub" meter in the process, so another hub's deliveries would count here.
+[Collection(ProcessWideState.Name)]
 public sealed class WebhookCoalescingTests : IAsyncLifetime
 {
     private static readonly FakeAnswer s_down = new(503, "upstream down", "text/plain",
