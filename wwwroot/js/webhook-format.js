@@ -66,7 +66,7 @@ export function formatFields(urlInput) {
     h('div', { className: 'field' }, h('label', { for: 'webhook-format' }, 'Format'), format),
     optionBox,
     h('div', { className: 'field wide' }, h('label', { for: 'webhook-template' }, 'Template (optional, Liquid)'), template,
-      h('p', { className: 'hint', id: 'webhook-template-hint' }, 'Fields: {{ event.task_id }}, {{ event.type }}, {{ event.data.percent }}, {{ event.data.message }}. The preview renders a sample failed task.')),
+      h('p', { className: 'hint', id: 'webhook-template-hint' }, 'Fields: {{ task_id }}, {{ type }}, {{ status }}, {{ percent }}, {{ message }}, {{ error }}, {{ headline }}, {{ link }}, {{ data.… }}. The preview renders a sample failed task.')),
     h('div', { className: 'field wide' }, h('span', { className: 'label' }, 'Preview'), preview),
     h('div', { className: 'field' }, h('label', { for: 'webhook-fallback' }, 'Fallback webhook'), fallback,
       h('p', { className: 'hint', id: 'webhook-fallback-hint' }, 'Gets the event when this one dead-letters, or is not delivered in time.')),
