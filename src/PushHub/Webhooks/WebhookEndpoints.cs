@@ -208,7 +208,7 @@ public static class WebhookEndpoints
         var destination = sender.Destination(webhook);
         var type = destination.Format.SupportedTypes is { } supported && !supported.Contains(EventTypes.Completed) ? supported[0] : EventTypes.Completed;
         var result = await sender.SendAsync(webhook, destination, formats.Sample(type, "pushhub-test"), context.RequestAborted);
-        var attempt = new DeliveryAttemptRecord(webhook.Id, 0, 1, result.Succeeded ? "delivered" : "failed", result.Status, result.DurationMs,
+        var attempt = new DeliveryAttemptRecord(webhook.Id, 0, 1, result.Succeeded ? "succeeded" : "failed", result.Status, result.DurationMs,
             result.Error, result.Response, attemptedAt, null);
         await store.AppendAttemptAsync(attempt, CancellationToken.None);
         return TypedResults.Ok(attempt.ToDeliveryAttempt());
