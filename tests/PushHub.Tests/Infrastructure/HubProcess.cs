@@ -36,7 +36,8 @@ public sealed class HubProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { dll, "--urls", address.ToString(), "--Storage:Path", databasePath }.Concat(extraArgs))
+        var storage = TestStorage.Settings(databasePath).SelectMany(setting => new[] { "--" + setting.Key, setting.Value! });
+        foreach (var arg in new[] { dll, "--urls", address.ToString(), "--Storage:Path", databasePath }.Concat(storage).Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
         }
