@@ -18,7 +18,20 @@ internal sealed class RedisClusterLeases(RedisStorage storage) : IClusterLeases
         return (long)held == 1;
     }
 
-    public Task ReleaseAsync(string name, CancellationToken cancellationToken = default) =>
-        storage.Database.ScriptEvaluateAsync(RedisScripts.Lease, [storage.Key("lease:" + name)], ["release", NodeId, 0])
-            .WaitAsync(cancellationToken);
+    public async Task ReleaseAsync(string name, CancellationToken cancellationToken = default)
+    {
+        if (storage.Closing.IsCancellationRequested)
+        {
+            return; // the connection is gone: the lease ends by its expiry
+        }
+        try
+        {
+            await storage.Database.ScriptEvaluateAsync(RedisScripts.Lease, [storage.Key("lease:" + name)], ["release", NodeId, 0])
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is RedisException or ObjectDisposedException)
+        {
+            // Releasing is a courtesy on a clean stop; a lease that is not released ends by its expiry.
+        }
+    }
 }
