@@ -17,6 +17,7 @@ internal static class RedisWebhookScripts
     public static readonly string Enqueue = Read("outbox-enqueue");
     public static readonly string Stats = Read("outbox-stats");
     public static readonly string AppendAttempt = Read("outbox-shared") + "pushAttempt(ARGV[1], ARGV[2], ARGV[3])\nreturn {'OK'}\n";
+    public static readonly string PruneAttemptLogs = Read("attempt-log-prune");
     public static readonly string ListDeadLetters = Read("dead-letter-list");
     public static readonly string ReplayDeadLetters = Read("dead-letter-replay");
     public static readonly string DeleteDeadLetter = Read("dead-letter-delete");

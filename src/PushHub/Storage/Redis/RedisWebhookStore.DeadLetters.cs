@@ -64,6 +64,17 @@ internal sealed partial class RedisWebhookStore
     public async Task AppendAttemptAsync(DeliveryAttemptRecord attempt, CancellationToken cancellationToken = default) =>
         await EvalAsync(RedisWebhookScripts.AppendAttempt, attempt.WebhookId, RedisOutboxJson.Write(RedisAttempt.From(attempt))).ConfigureAwait(false);
 
+    /// <summary>
+    /// Retention of the attempt logs, as the SQLite provider prunes them with the events: no line older than
+    /// <paramref name="olderThan"/> stays (the cap of <see cref="WebhookRecord.MaxAttemptLog"/> lines is kept on every
+    /// write). For the event log's retention to call once per run; answers how many lines went.
+    /// </summary>
+    internal async Task<long> PruneAttemptLogsAsync(DateTimeOffset olderThan)
+    {
+        var reply = await EvalAsync(RedisWebhookScripts.PruneAttemptLogs, olderThan.ToUnixTimeMilliseconds()).ConfigureAwait(false);
+        return (long)reply[1];
+    }
+
     public async Task<IReadOnlyList<DeliveryAttemptRecord>> ListAttemptsAsync(string webhookId, int limit, CancellationToken cancellationToken = default)
     {
         var count = Math.Min(limit, WebhookRecord.MaxAttemptLog);
@@ -71,7 +82,7 @@ internal sealed partial class RedisWebhookStore
         {
             return [];
         }
-        var lines = await database.ListRangeAsync(prefix + "att:" + webhookId, 0, count - 1).ConfigureAwait(false);
+        var lines = await database.ListRangeAsync(prefix + "att:" + webhookId, 0, count - 1).WaitAsync(cancellationToken).ConfigureAwait(false);
         return lines.Select(line => RedisOutboxJson.Read<RedisAttempt>(line.ToString()).ToRecord()).ToList();
     }
 
@@ -83,13 +94,13 @@ internal sealed partial class RedisWebhookStore
             return [];
         }
         var reply = await EvalAsync(RedisWebhookScripts.ListDeadLetters,
-            [limit, webhookIds is null ? "all" : "some", .. (webhookIds ?? []).Select(id => (RedisValue)id)]).ConfigureAwait(false);
+            [limit, webhookIds is null ? "all" : "some", .. (webhookIds ?? []).Select(id => (RedisValue)id)]).WaitAsync(cancellationToken).ConfigureAwait(false);
         return reply.Skip(1).Select(json => RedisOutboxJson.Read<RedisDeadLetter>((string)json!).ToRecord()).ToList();
     }
 
     public async Task<DeadLetterRecord?> GetDeadLetterAsync(long id, CancellationToken cancellationToken = default)
     {
-        var json = await database.HashGetAsync(prefix + "dl", id).ConfigureAwait(false);
+        var json = await database.HashGetAsync(prefix + "dl", id).WaitAsync(cancellationToken).ConfigureAwait(false);
         return json.IsNull ? null : RedisOutboxJson.Read<RedisDeadLetter>(json.ToString()).ToRecord();
     }
 

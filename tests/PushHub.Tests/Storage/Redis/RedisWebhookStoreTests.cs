@@ -108,6 +108,26 @@ public sealed class RedisWebhookStoreTests : WebhookStoreSpec
         Assert.Equal(1, (await Webhooks.CountAsync()).PendingDeliveries);
     }
 
+    [Fact]
+    public async Task Retention_of_the_attempt_logs_drops_the_lines_older_than_its_cutoff()
+    {
+        await Webhooks.CreateAsync(Webhook("wh_1"));
+        await Webhooks.CreateAsync(Webhook("wh_2"));
+        for (var i = 0; i < 4; i++)
+        {
+            foreach (var id in (string[])["wh_1", "wh_2"])
+            {
+                await Webhooks.AppendAttemptAsync(new DeliveryAttemptRecord(id, i, 1, "test", 200, 1, null, null, Start.AddMinutes(i), null));
+            }
+        }
+
+        var removed = await ((RedisWebhookStore)Webhooks).PruneAttemptLogsAsync(Start.AddMinutes(2));
+
+        Assert.Equal(4, removed);
+        Assert.Equal([3L, 2L], (await Webhooks.ListAttemptsAsync("wh_1", 10)).Select(a => a.Seq));
+        Assert.Equal([3L, 2L], (await Webhooks.ListAttemptsAsync("wh_2", 10)).Select(a => a.Seq));
+    }
+
     private async Task<List<long>> ClaimedSeqsAsync(string webhookId, int max) =>
         (await Webhooks.ClaimDueAsync(webhookId, Time.GetUtcNow(), Lease, max)).Deliveries.Select(d => d.Seq).ToList();
 }

@@ -15,12 +15,13 @@ local function val(x) if x == cjson.null then return nil end return x end
 if (redis.call('GET', p .. 'wh:ver') or '0') ~= ARGV[7] then
   return {'STALE'}
 end
-if ARGV[8] ~= '1' then
+if ARGV[8] ~= '1' or #redis.call('ZRANGEBYSCORE', ob, '-inf', now, 'LIMIT', 0, 1) == 0 then
   return {'OK', 0}
 end
 
 -- Superseded progress: a pending task.progress delivery with a newer one of the same task. One under a running lease
--- is left to its claim (it may be on the wire already).
+-- is left to its claim (it may be on the wire already). The scan reads every pending delivery of the webhook, so it
+-- runs only when something is due (above): coalescing webhooks are chat, paging and email, with small outboxes.
 local removed, removedCount = {}, 0
 if ARGV[9] == '1' then
   local all = redis.call('HGETALL', obd)
