@@ -38,6 +38,7 @@ internal sealed partial class WebhookDispatcher(
     private long _lastLoop;
     private DateTimeOffset _dispatchedAt;
     private DateTimeOffset _countedAt = DateTimeOffset.MinValue;
+    private DateTimeOffset _fallbacksCheckedAt = DateTimeOffset.MinValue;
     private volatile bool _countsChanged = true;
 
     /// <summary>True while the dispatch loop runs.</summary>
@@ -105,15 +106,8 @@ internal sealed partial class WebhookDispatcher(
     {
         var now = time.GetUtcNow();
         _dispatchedAt = now;
+        await HandOverOverdueAsync(now, cancellationToken);
         var webhooks = await store.ListEnabledAsync(cancellationToken);
-        if (webhooks.Any(webhook => webhook.FallbackWebhookId is not null && webhook.FallbackAfter is not null)
-            && await leases.TryAcquireAsync(FallbackLease, _options.LeaseDuration, cancellationToken))
-        {
-            if (await store.EnqueueOverdueFallbacksAsync(now, cancellationToken) is > 0 and var handed)
-            {
-                LogHandedToFallback(logger, handed);
-            }
-        }
         foreach (var webhook in webhooks)
         {
             var free = Math.Min(_options.MaxConcurrentPerEndpoint - _inFlightByEndpoint.GetValueOrDefault(webhook.Id),
@@ -131,6 +125,28 @@ internal sealed partial class WebhookDispatcher(
                 _inFlightByEndpoint.AddOrUpdate(webhook.Id, 1, (_, count) => count + 1);
                 _ = AttemptAsync(webhook, delivery, cancellationToken);
             }
+        }
+    }
+
+    /// <summary>
+    /// Once a tick, on the one node of the cluster that holds <see cref="FallbackLease"/>: hands deliveries that were not
+    /// delivered within their fallback's <c>after</c> to the fallback. Every webhook counts, not only the enabled ones:
+    /// a disabled primary sends nothing, which is just when its events should go elsewhere.
+    /// </summary>
+    private async Task HandOverOverdueAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (now - _fallbacksCheckedAt < s_tick)
+        {
+            return;
+        }
+        _fallbacksCheckedAt = now;
+        var webhooks = await store.ListAsync(cancellationToken);
+        if (webhooks.Any(webhook => webhook.FallbackWebhookId is not null && webhook.FallbackAfter is not null)
+            && await leases.TryAcquireAsync(FallbackLease, _options.LeaseDuration, cancellationToken)
+            && await store.EnqueueOverdueFallbacksAsync(now, cancellationToken) is > 0 and var handed)
+        {
+            LogHandedToFallback(logger, handed);
+            Wake();
         }
     }
 

@@ -31,7 +31,7 @@ public static class WebhookEndpoints
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, IWebhookStore store, WebhookDispatcher dispatcher, WebhookSender sender,
-        NotificationFormats formats, WebhookAccess access)
+        NotificationFormats formats, WebhookAccess access, WebhookFallbacks fallbacks)
     {
         var (document, problem) = await JsonBody.ReadAsync(context);
         if (problem is not null)
@@ -42,6 +42,9 @@ public static class WebhookEndpoints
         var errors = new ValidationErrors();
         var request = WebhookRequest.Read(document!.RootElement, patch: false, errors);
         var checkedDestination = WebhookDestinations.Check(request, null, formats, sender, errors);
+        var id = "wh_" + Guid.NewGuid().ToString("n");
+        using var held = await fallbacks.HoldAsync(request, context.RequestAborted);
+        await fallbacks.CheckAsync(context.User, id, request, errors, context.RequestAborted);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -52,12 +55,15 @@ public static class WebhookEndpoints
         }
         var webhook = await store.CreateAsync(checkedDestination!.ApplyTo(new WebhookRecord
         {
-            Id = "wh_" + Guid.NewGuid().ToString("n"),
+            Id = id,
             Url = "",
             TaskPattern = request.TaskId,
+            FallbackWebhookId = request.FallbackWebhookId,
+            FallbackAfter = request.FallbackWebhookId is null ? null : request.FallbackAfter,
             Description = request.Description,
             Secret = request.Secret ?? WebhookSigner.NewSecret(),
         }));
+        held?.Dispose();
         dispatcher.Wake();
         return TypedResults.Created($"/webhooks/{webhook.Id}", webhook.ToWebhookWithSecret(sender.Destination(webhook)));
     }
@@ -80,7 +86,7 @@ public static class WebhookEndpoints
         await store.GetAsync(id, context.RequestAborted) is { } webhook ? TypedResults.Ok(webhook.ToWebhook(sender.Destination(webhook))) : NotFound(id);
 
     private static async Task<IResult> PatchAsync(string id, HttpContext context, IWebhookStore store, WebhookSender sender,
-        WebhookDispatcher dispatcher, NotificationFormats formats, WebhookAccess access)
+        WebhookDispatcher dispatcher, NotificationFormats formats, WebhookAccess access, WebhookFallbacks fallbacks)
     {
         var (document, problem) = await JsonBody.ReadAsync(context);
         if (problem is not null)
@@ -96,6 +102,8 @@ public static class WebhookEndpoints
         }
         var changesDestination = request.Url is not null || request.HasFormat || request.HasOptions || request.HasTemplate || request.HasTypes;
         var checkedDestination = changesDestination ? WebhookDestinations.Check(request, stored, formats, sender, errors) : null;
+        using var held = await fallbacks.HoldAsync(request, context.RequestAborted);
+        await fallbacks.CheckAsync(context.User, id, request, errors, context.RequestAborted);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -107,10 +115,13 @@ public static class WebhookEndpoints
         var webhook = await store.UpdateAsync(id, webhook => (checkedDestination?.ApplyTo(webhook) ?? webhook) with
         {
             TaskPattern = request.HasTaskId ? request.TaskId : webhook.TaskPattern,
+            FallbackWebhookId = request.HasFallback ? request.FallbackWebhookId : webhook.FallbackWebhookId,
+            FallbackAfter = request.HasFallback ? request.FallbackAfter : webhook.FallbackAfter,
             Description = request.HasDescription ? request.Description : webhook.Description,
             Enabled = request.Enabled ?? webhook.Enabled,
             DisabledReason = request.Enabled switch { true => null, false => "disabled through the API", null => webhook.DisabledReason },
         });
+        held?.Dispose();
         if (webhook is null)
         {
             return NotFound(id);

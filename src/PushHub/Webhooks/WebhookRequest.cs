@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using PushHub.Hub;
 using PushHub.Security;
@@ -13,6 +14,9 @@ internal sealed class WebhookRequest
     private const int MaxDescriptionLength = 1000;
     private const int MaxTypes = 64;
     private const int MaxTemplateLength = 8000;
+    private const int MaxFallbackIdLength = 200;
+    private static readonly TimeSpan s_minFallbackAfter = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_maxFallbackAfter = TimeSpan.FromDays(7);
 
     /// <summary>The destination as sent (http(s) or <c>mailto:</c>); checked with the format by <see cref="Formats.NotificationFormats.Validate"/>.</summary>
     public string? Url { get; private set; }
@@ -31,6 +35,11 @@ internal sealed class WebhookRequest
     public string? Description { get; private set; }
     public string? Secret { get; private set; }
     public bool? Enabled { get; private set; }
+    /// <summary>True when <c>fallback</c> was sent (null clears it on a patch).</summary>
+    public bool HasFallback { get; private set; }
+    /// <summary>The fallback's webhook id as sent; checked against the store by <see cref="WebhookFallbacks"/>.</summary>
+    public string? FallbackWebhookId { get; private set; }
+    public TimeSpan? FallbackAfter { get; private set; }
 
     /// <summary>Reads and checks <paramref name="body"/>; errors name the field.</summary>
     public static WebhookRequest Read(JsonElement body, bool patch, ValidationErrors errors)
@@ -96,17 +105,82 @@ internal sealed class WebhookRequest
                         errors.Add("enabled", $"must be true or false, not {EventValidator.Describe(value.ValueKind)}");
                     }
                     break;
+                case "fallback":
+                    request.HasFallback = true;
+                    request.ReadFallback(value, errors);
+                    break;
                 case "secret":
                     errors.Add("secret", "cannot be patched; use POST /webhooks/{id}/rotate-secret");
                     break;
                 default:
                     errors.Add(property.Name, patch
-                        ? "is not a field of a webhook; send url, format, options, template, task_id, types, description or enabled"
-                        : "is not a field of a webhook; send url and optionally format, options, template, task_id, types, description and secret");
+                        ? "is not a field of a webhook; send url, format, options, template, task_id, types, fallback, description or enabled"
+                        : "is not a field of a webhook; send url and optionally format, options, template, task_id, types, fallback, description and secret");
                     break;
             }
         }
         return request;
+    }
+
+    /// <summary>
+    /// <c>{"webhook_id": "wh_…", "after": "00:05:00"?}</c>, or null for none. Whether the id names a webhook the caller
+    /// may use, and makes no cycle, is for <see cref="WebhookFallbacks.CheckAsync"/>.
+    /// </summary>
+    private void ReadFallback(JsonElement value, ValidationErrors errors)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return;
+        }
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("fallback", $"must be an object such as {{\"webhook_id\":\"wh_…\",\"after\":\"00:05:00\"}}, or null for none, not {EventValidator.Describe(value.ValueKind)}");
+            return;
+        }
+        foreach (var property in value.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "webhook_id":
+                    if (property.Value.ValueKind == JsonValueKind.String && property.Value.GetString() is { Length: > 0 and <= MaxFallbackIdLength } id)
+                    {
+                        FallbackWebhookId = id;
+                    }
+                    else
+                    {
+                        errors.Add("fallback.webhook_id", "must be the id of another webhook (wh_…), as POST /webhooks answered it");
+                    }
+                    break;
+                case "after":
+                    FallbackAfter = ReadAfter(property.Value, errors);
+                    break;
+                default:
+                    errors.Add($"fallback.{property.Name}", "is not a field of a fallback; send webhook_id and optionally after");
+                    break;
+            }
+        }
+        if (FallbackWebhookId is null && !errors.Contains("fallback.webhook_id"))
+        {
+            errors.Add("fallback.webhook_id", "is required: the id of the webhook that gets the event (wh_…)");
+        }
+    }
+
+    private static TimeSpan? ReadAfter(JsonElement value, ValidationErrors errors)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        // A colon is required: "c" alone would read "5" as five days.
+        if (value.ValueKind == JsonValueKind.String && value.GetString() is { } text && text.Contains(':', StringComparison.Ordinal)
+            && TimeSpan.TryParseExact(text, "c", CultureInfo.InvariantCulture, out var after)
+            && after >= s_minFallbackAfter && after <= s_maxFallbackAfter)
+        {
+            return after;
+        }
+        errors.Add("fallback.after", $"must be a TimeSpan from {s_minFallbackAfter:c} to {s_maxFallbackAfter:c} such as \"00:05:00\" " +
+            "(hours:minutes:seconds, or days.hours:minutes:seconds), or null to hand over on dead letter only");
+        return null;
     }
 
     private static string? ReadOptional(JsonElement value, string field, ValidationErrors errors, Func<string, bool> isValid, string rule)

@@ -13,6 +13,7 @@ public static class WebhookServiceCollectionExtensions
     {
         services.AddValidatedOptions<WebhookOptions>(WebhookOptions.Section);
         services.AddSingleton<WebhookAccess>();
+        services.AddSingleton<WebhookFallbacks>();
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<WebhookSender>();
         services.AddNotificationFormats();

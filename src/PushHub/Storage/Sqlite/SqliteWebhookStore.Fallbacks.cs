@@ -25,7 +25,10 @@ internal sealed partial class SqliteWebhookStore
         // fallback's own fallback too (a chain moves one step per call).
         var ids = connection.Query<long>(
             "SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN webhooks f ON f.id = w.fallback_id " +
-            $"WHERE f.id <> w.id AND d.handed_to_fallback = 0 AND ({selection}) ORDER BY d.id", parameters, transaction).AsList();
+            // Never straight back to where it came from: the API refuses cycles, and this keeps one that slipped in
+            // (two writers, a hand-edited row) from bouncing an event between two webhooks for ever.
+            "WHERE f.id <> w.id AND d.handed_to_fallback = 0 AND (d.fallback_from IS NULL OR d.fallback_from <> f.id) " +
+            $"AND ({selection}) ORDER BY d.id", parameters, transaction).AsList();
         parameters.Add("why", why);
         foreach (var chunk in ids.Chunk(HandOverChunk))
         {

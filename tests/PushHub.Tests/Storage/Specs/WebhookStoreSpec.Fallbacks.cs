@@ -90,6 +90,46 @@ public abstract partial class WebhookStoreSpec
     }
 
     [Fact]
+    public async Task A_disabled_webhooks_pending_delivery_is_still_handed_to_the_fallback_after_its_after()
+    {
+        await Webhooks.CreateAsync(Webhook("wh_backup", "nothing-else"));
+        await Webhooks.CreateAsync(Webhook("wh_main", "a") with { FallbackWebhookId = "wh_backup", FallbackAfter = TimeSpan.FromMinutes(5) });
+        var stored = await AppendAsync("a", data: """{"n":1}""");
+        await Webhooks.UpdateAsync("wh_main", webhook => webhook with { Enabled = false, DisabledReason = "disabled through the API" });
+        await AppendAsync("b");
+        Assert.Equal(1, await Events.PruneAsync(1, DateTimeOffset.MinValue)); // the event itself goes; the delivery keeps a copy
+
+        Assert.Equal(0, await Webhooks.EnqueueOverdueFallbacksAsync(Start.AddMinutes(4)));
+        Assert.Equal(1, await Webhooks.EnqueueOverdueFallbacksAsync(Start.AddMinutes(5)));
+        Assert.Equal(0, await Webhooks.EnqueueOverdueFallbacksAsync(Start.AddMinutes(10)));
+
+        Time.Advance(TimeSpan.FromMinutes(5));
+        var handed = await ClaimOneAsync("wh_backup");
+        Assert.Equal((stored.Seq, "wh_main"), (handed.Seq, handed.FallbackFrom));
+        Assert.Equal(Text(stored.Json), Text(handed.Json!.Value));
+        Assert.Equal(["fallback"], (await Webhooks.ListAttemptsAsync("wh_main", 10)).Select(a => a.Outcome));
+        Assert.Equal(["fallback"], (await Webhooks.ListAttemptsAsync("wh_backup", 10)).Select(a => a.Outcome));
+    }
+
+    [Fact]
+    public async Task A_handed_over_delivery_is_never_handed_straight_back_to_where_it_came_from()
+    {
+        // The API refuses this cycle; the store must not bounce an event for ever should one be stored anyway.
+        await Webhooks.CreateAsync(Webhook("wh_a", "a") with { FallbackWebhookId = "wh_b" });
+        await Webhooks.CreateAsync(Webhook("wh_b", "nothing-else") with { FallbackWebhookId = "wh_a" });
+        var stored = await AppendAsync("a");
+        await ResolveAsync(await ClaimOneAsync("wh_a"), new DeliveryResolution.DeadLetter("given up"));
+
+        var handed = await ClaimOneAsync("wh_b");
+        await ResolveAsync(handed, new DeliveryResolution.DeadLetter("given up too"));
+
+        Assert.Equal((stored.Seq, "wh_a"), (handed.Seq, handed.FallbackFrom));
+        Assert.Empty(await ClaimedSeqsAsync("wh_a"));
+        Assert.Equal(["fallback", "dead_letter"], (await Webhooks.ListAttemptsAsync("wh_a", 10)).Select(a => a.Outcome));
+        Assert.Equal(["dead_letter", "fallback"], (await Webhooks.ListAttemptsAsync("wh_b", 10)).Select(a => a.Outcome));
+    }
+
+    [Fact]
     public async Task Replay_enqueues_the_stored_events_that_match_the_webhook_with_fresh_attempts()
     {
         await AppendAsync("build-1", "task.started");   // 1

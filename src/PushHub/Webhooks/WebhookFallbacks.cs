@@ -1,0 +1,83 @@
+using System.Security.Claims;
+using PushHub.Hub;
+using PushHub.Storage;
+
+namespace PushHub.Webhooks;
+
+/// <summary>
+/// Checks a create or patch body's <c>fallback</c> against the stored webhooks: it must name another webhook that the
+/// caller may manage (the same rule as for the webhook itself, <see cref="WebhookAccess"/>), and following the chain
+/// from it must never come back to the webhook being written. Writes that set a fallback are serialized
+/// (<see cref="HoldAsync"/>), so that two patches at once (A→B and B→A) cannot close a cycle between them.
+/// </summary>
+internal sealed class WebhookFallbacks(IWebhookStore store, WebhookAccess access)
+{
+    /// <summary>Longer chains are refused: a handover moves one step a time, so such a chain is a mistake, not a plan.</summary>
+    public const int MaxChainLength = 16;
+
+    private const string Field = "fallback.webhook_id";
+
+    private readonly SemaphoreSlim _writes = new(1, 1);
+
+    /// <summary>Held from the check until the webhook is stored; a no-op when <paramref name="request"/> sets no fallback.</summary>
+    public async Task<IDisposable?> HoldAsync(WebhookRequest request, CancellationToken cancellationToken)
+    {
+        if (request.FallbackWebhookId is null)
+        {
+            return null;
+        }
+        await _writes.WaitAsync(cancellationToken);
+        return new Release(_writes);
+    }
+
+    /// <summary>Adds an error naming <c>fallback.webhook_id</c> when the fallback of <paramref name="request"/> may not be
+    /// used by <paramref name="user"/> for the webhook <paramref name="selfId"/>.</summary>
+    public async Task CheckAsync(ClaimsPrincipal user, string selfId, WebhookRequest request, ValidationErrors errors,
+        CancellationToken cancellationToken)
+    {
+        if (request.FallbackWebhookId is not { } fallbackId || errors.Contains(Field))
+        {
+            return;
+        }
+        if (fallbackId == selfId)
+        {
+            errors.Add(Field, "is this webhook itself; name another webhook, such as an email to the on-call list");
+            return;
+        }
+        // One answer for "no such webhook" and "not yours", so that a key cannot learn of webhooks it may not manage.
+        if (await store.GetAsync(fallbackId, cancellationToken) is not { } fallback || !access.CanManage(user, fallback.TaskPattern))
+        {
+            errors.Add(Field, $"names no webhook '{fallbackId}' that this key may manage; GET /webhooks lists them");
+            return;
+        }
+        var chain = new List<string> { selfId, fallbackId };
+        for (var next = fallback.FallbackWebhookId; next is not null; next = (await store.GetAsync(next, cancellationToken))?.FallbackWebhookId)
+        {
+            chain.Add(next);
+            if (next == selfId)
+            {
+                errors.Add(Field, $"would make a cycle ({string.Join(" → ", chain)}); a chain of fallbacks must end");
+                return;
+            }
+            if (chain.Count > MaxChainLength + 1 || chain.IndexOf(next) < chain.Count - 1)
+            {
+                // A loop that does not pass through this webhook cannot be stored through the API; refuse to join it anyway.
+                errors.Add(Field, $"starts a chain of fallbacks longer than {MaxChainLength} ({string.Join(" → ", chain)}); a chain must end");
+                return;
+            }
+        }
+    }
+
+    private sealed class Release(SemaphoreSlim semaphore) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                semaphore.Release();
+            }
+        }
+    }
+}
