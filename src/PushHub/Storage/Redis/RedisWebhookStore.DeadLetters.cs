@@ -43,18 +43,21 @@ internal sealed partial class RedisWebhookStore
                 return queued;
             }
             var events = await database.HashGetAsync(prefix + "ev", seqs).ConfigureAwait(false);
-            var pairs = new List<RedisValue>();
+            var entries = new List<RedisValue>();
             for (var i = 0; i < seqs.Length; i++)
             {
                 if (!events[i].IsNull && ReadEventHead(events[i]!) is var (task, type, at) && webhook.Matches(task, type))
                 {
-                    pairs.Add(seqs[i]);
-                    pairs.Add(RedisOutboxJson.Write(new RedisDelivery { Task = task, Type = type, EventAt = at, Next = now }));
+                    // Due at once, scored by the event's time: in event order, and no pile of deliveries on one score.
+                    var due = Math.Min(at, now);
+                    entries.Add(seqs[i]);
+                    entries.Add(due);
+                    entries.Add(RedisOutboxJson.Write(new RedisDelivery { Task = task, Type = type, EventAt = at, Next = due }));
                 }
             }
-            if (pairs.Count > 0)
+            if (entries.Count > 0)
             {
-                var reply = await EvalAsync(RedisWebhookScripts.Enqueue, [webhookId, now, .. pairs]).ConfigureAwait(false);
+                var reply = await EvalAsync(RedisWebhookScripts.Enqueue, [webhookId, .. entries]).ConfigureAwait(false);
                 queued += (int)(long)reply[1];
             }
             from = (long)seqs[^1];

@@ -29,7 +29,7 @@ public sealed class RedisWebhookStoreTests : WebhookStoreSpec
         return Task.FromResult(new StoreUnderTest(storage.Events, storage.Webhooks, storage.Leases, storage.DisposeAsync));
     }
 
-    [Fact]
+    [RedisFact]
     public async Task A_claim_hands_out_tied_deliveries_in_seq_order_not_in_the_text_order_of_their_members()
     {
         await Webhooks.CreateAsync(Webhook("wh_1"));
@@ -42,7 +42,7 @@ public sealed class RedisWebhookStoreTests : WebhookStoreSpec
         Assert.Equal(Enumerable.Range(13, 13).Select(i => (long)i), rest);
     }
 
-    [Fact]
+    [RedisFact]
     public async Task A_change_made_on_another_node_is_seen_by_the_next_claim_and_append_here()
     {
         await Webhooks.CreateAsync(Webhook("wh_1"));
@@ -61,7 +61,7 @@ public sealed class RedisWebhookStoreTests : WebhookStoreSpec
         Assert.Equal([1L], await ClaimedSeqsAsync("wh_1")); // kept while disabled; seq 2 was not enqueued for it
     }
 
-    [Fact]
+    [RedisFact]
     public async Task A_fallback_set_on_another_node_gets_the_next_dead_letter_from_here()
     {
         await Webhooks.CreateAsync(Webhook("wh_backup", "nothing-else"));
@@ -76,7 +76,7 @@ public sealed class RedisWebhookStoreTests : WebhookStoreSpec
         Assert.Equal((stored.Seq, "wh_main"), (handed.Seq, handed.FallbackFrom));
     }
 
-    [Fact]
+    [RedisFact]
     public async Task Disabling_gives_pending_deliveries_their_own_copy_of_the_event_before_retention_takes_it()
     {
         await Webhooks.CreateAsync(Webhook("wh_1"));
@@ -92,7 +92,7 @@ public sealed class RedisWebhookStoreTests : WebhookStoreSpec
         Assert.Equal(Text(first.Json), Text(claimed.Json!.Value));
     }
 
-    [Fact]
+    [RedisFact]
     public async Task A_replay_of_an_event_still_pending_replaces_that_delivery_with_fresh_attempts()
     {
         await Webhooks.CreateAsync(Webhook("wh_1"));
@@ -108,7 +108,7 @@ public sealed class RedisWebhookStoreTests : WebhookStoreSpec
         Assert.Equal(1, (await Webhooks.CountAsync()).PendingDeliveries);
     }
 
-    [Fact]
+    [RedisFact]
     public async Task Retention_of_the_attempt_logs_drops_the_lines_older_than_its_cutoff()
     {
         await Webhooks.CreateAsync(Webhook("wh_1"));

@@ -68,7 +68,7 @@ elseif kind == 'dead_letter' or kind == 'disable' then
   end
   for _, g in ipairs(giveUp) do
     local s, e = g[1], g[2]
-    if fid ~= '' and e.fb ~= true then
+    if fid ~= '' and e.fb ~= true and val(e.from) ~= fid then
       handOver(p, wid, fid, s, e, now, 'dead letter: ' .. reason)
     end
     if g[3] then
