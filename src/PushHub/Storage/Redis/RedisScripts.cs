@@ -11,7 +11,7 @@ internal static class RedisScripts
     public static readonly string Tasks = Load("tasks");
     public static readonly string Lease = Load("lease");
 
-    internal static string Load(string name)
+    private static string Load(string name)
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"PushHub.Storage.Redis.{name}.lua")
             ?? throw new InvalidOperationException($"The Lua script {name}.lua is not embedded in the assembly.");
