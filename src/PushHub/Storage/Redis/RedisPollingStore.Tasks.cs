@@ -71,7 +71,7 @@ internal sealed partial class RedisPollingStore
                 {
                     throw new InvalidOperationException("Retention gave up for now: the webhooks kept changing while it ran.");
                 }
-                _webhooks = new WebhookCache((string)result[1]!, await storage.Webhooks.ListEnabledAsync(cancellationToken).ConfigureAwait(false));
+                await ReloadWebhooksAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
             var removed = (long)result[1];

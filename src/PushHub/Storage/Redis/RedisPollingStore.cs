@@ -73,8 +73,7 @@ internal sealed partial class RedisPollingStore(RedisStorage storage) : IPolling
             if (status == "STALE" && round < MaxStaleRounds)
             {
                 // The webhooks changed (on any node) since the cache was loaded: match against the current ones.
-                var version = (string)result[1]!;
-                _webhooks = new WebhookCache(version, await storage.Webhooks.ListEnabledAsync().ConfigureAwait(false));
+                await ReloadWebhooksAsync(CancellationToken.None).ConfigureAwait(false);
                 continue;
             }
             if (status == "MOVED")
@@ -201,6 +200,13 @@ internal sealed partial class RedisPollingStore(RedisStorage storage) : IPolling
             }
             current = previous;
         }
+    }
+
+    /// <summary>The enabled webhooks and the version they were loaded at, read together by the webhook store.</summary>
+    private async Task ReloadWebhooksAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = await storage.WebhookStore.SnapshotAsync(reload: true, cancellationToken).ConfigureAwait(false);
+        _webhooks = new WebhookCache(snapshot.Version, snapshot.Enabled);
     }
 
     private sealed record WebhookCache(string Version, IReadOnlyList<WebhookRecord> Enabled);

@@ -2,14 +2,14 @@ using System.Reflection;
 
 namespace PushHub.Storage.Redis;
 
-/// <summary>The Lua scripts of the Redis provider, embedded beside it (<c>Scripts/*.lua</c>).</summary>
+/// <summary>The Lua scripts of the Redis provider, embedded beside it (<c>Event*.lua</c>, <c>TaskList.lua</c>, <c>ClusterLease.lua</c>).</summary>
 internal static class RedisScripts
 {
-    public static readonly string Append = Load("append");
-    public static readonly string Read = Load("read");
-    public static readonly string Prune = Load("prune");
-    public static readonly string Tasks = Load("tasks");
-    public static readonly string Lease = Load("lease");
+    public static readonly string Append = Load("EventAppend");
+    public static readonly string Read = Load("EventRead");
+    public static readonly string Prune = Load("EventPrune");
+    public static readonly string Tasks = Load("TaskList");
+    public static readonly string Lease = Load("ClusterLease");
 
     private static string Load(string name)
     {

@@ -31,7 +31,7 @@ public sealed class RedisStorage : IAsyncDisposable
         connection.GetSubscriber().Subscribe(_wakeChannel, (_, _) => Wake());
         var polling = new RedisPollingStore(this);
         Events = polling;
-        Webhooks = new RedisWebhookStore(Database, Prefix, time, NodeId);
+        WebhookStore = new RedisWebhookStore(Database, Prefix, time, NodeId);
         Leases = new RedisClusterLeases(this);
     }
 
@@ -68,10 +68,12 @@ public sealed class RedisStorage : IAsyncDisposable
     public IPollingStore Events { get; }
 
     /// <summary>Webhooks, their outbox, attempt log and dead letters.</summary>
-    public IWebhookStore Webhooks { get; }
+    public IWebhookStore Webhooks => WebhookStore;
 
     /// <summary>Leases shared by every node on this Redis and prefix.</summary>
     public IClusterLeases Leases { get; }
+
+    internal RedisWebhookStore WebhookStore { get; }
 
     internal RedisStorageOptions Options { get; }
 

@@ -5,29 +5,15 @@ using PushHub.Tests.Storage.Specs;
 
 namespace PushHub.Tests.Storage.Redis;
 
-/// <summary>The webhook store's spec suite against a real Redis, with a second node on its own connection.</summary>
-public sealed class RedisWebhookStoreTests : WebhookStoreSpec
+/// <summary>The webhook store's spec suite against a real Redis, with a second node on its own connection, and what
+/// the Redis provider adds to it.</summary>
+public sealed class RedisWebhookStoreTests(RedisFixture redis) : WebhookStoreSpec, IClassFixture<RedisFixture>
 {
-    private RedisServer? _server;
+    private readonly RedisStores _stores = new(redis);
 
-    // TODO(redis-log): create the stores through their RedisStores helper once it lands.
-    protected override async Task<StoreUnderTest> CreateStoreAsync(TimeProvider time)
-    {
-        _server = await RedisServer.StartAsync();
-        var server = _server;
-        var storage = RedisStorage.Connect(new RedisStorageOptions { Configuration = server.Configuration }, time);
-        return new StoreUnderTest(storage.Events, storage.Webhooks, storage.Leases, async () =>
-        {
-            await storage.DisposeAsync();
-            await server.DisposeAsync();
-        });
-    }
+    protected override Task<StoreUnderTest> CreateStoreAsync(TimeProvider time) => _stores.CreateAsync(time);
 
-    protected override Task<StoreUnderTest> OpenSecondNodeAsync()
-    {
-        var storage = RedisStorage.Connect(new RedisStorageOptions { Configuration = _server!.Configuration }, Time);
-        return Task.FromResult(new StoreUnderTest(storage.Events, storage.Webhooks, storage.Leases, storage.DisposeAsync));
-    }
+    protected override Task<StoreUnderTest> OpenSecondNodeAsync() => _stores.OpenSecondNodeAsync();
 
     [RedisFact]
     public async Task A_claim_hands_out_tied_deliveries_in_seq_order_not_in_the_text_order_of_their_members()

@@ -1,4 +1,4 @@
--- prune.lua: one bounded step of retention. Removes a prefix of the log (never a hole): events beyond the newest
+-- EventPrune.lua: one bounded step of retention. Removes a prefix of the log (never a hole): events beyond the newest
 -- `max events` or older than the cutoff, but never one that a pending delivery of an enabled webhook still needs.
 -- Pending deliveries of disabled webhooks get their own copy of the event first, so they hold nothing back.
 --

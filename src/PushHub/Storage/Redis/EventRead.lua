@@ -1,4 +1,4 @@
--- read.lua: one page of the log after a seq, from the index that fits the filter (a task's or a type's zset, never a
+-- EventRead.lua: one page of the log after a seq, from the index that fits the filter (a task's or a type's zset, never a
 -- scan of the whole log for a rare task), with the head, the oldest seq and a reset as this one atomic read saw them.
 --
 -- ARGV[1] P   ARGV[2] after   ARGV[3] up to, or ''   ARGV[4] limit   ARGV[5] max bytes, or ''

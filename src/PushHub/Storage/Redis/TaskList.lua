@@ -1,4 +1,4 @@
--- tasks.lua: task projections from P"tasks" (member = task id, score = updated ms), filtered by status.
+-- TaskList.lua: task projections from P"tasks" (member = task id, score = updated ms), filtered by status.
 --
 -- ARGV[1] P   ARGV[2] mode: 'recent' (most recently updated first) or 'silent' (running, updated before ARGV[4],
 -- oldest first)   ARGV[3] status filter or ''   ARGV[4] silent-since ms   ARGV[5] limit

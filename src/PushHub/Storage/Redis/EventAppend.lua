@@ -1,4 +1,4 @@
--- append.lua: stores one batch of events in one atomic step: seq, the event, its indexes, its idempotency key,
+-- EventAppend.lua: stores one batch of events in one atomic step: seq, the event, its indexes, its idempotency key,
 -- the task projection and the webhook outbox rows (see briefs' key layout: P = the key prefix).
 --
 -- ARGV[1] P   ARGV[2] the highest seq this node has seen   ARGV[3] the P"wh:ver" the outbox pairs were matched at

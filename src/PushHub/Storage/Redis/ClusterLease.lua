@@ -1,4 +1,4 @@
--- lease.lua: a cluster lease P"lease:" .. name, held by a node id with a PX expiry.
+-- ClusterLease.lua: a cluster lease P"lease:" .. name, held by a node id with a PX expiry.
 --
 -- KEYS[1] the lease key   ARGV[1] 'acquire' or 'release'   ARGV[2] this node's id   ARGV[3] duration ms
 --
