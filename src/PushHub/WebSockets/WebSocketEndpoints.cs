@@ -17,7 +17,9 @@ public static class WebSocketEndpoints
         endpoints.MapHub<EventsHub>("/hubs/events", options => options.AllowStatefulReconnects = true)
             .RequireAuthorization(HubPolicies.Subscriber);
         var server = endpoints.ServiceProvider.GetRequiredService<WebSocketServer>();
+        var keepAlive = endpoints.ServiceProvider.GetRequiredService<WebSocketKeepAlive>();
         var pipeline = endpoints.CreateApplicationBuilder();
+        pipeline.Use(keepAlive.InvokeAsync);
         pipeline.UseWebSockets();
         pipeline.Run(server.HandleAsync);
         return endpoints.Map("/events/ws", pipeline.Build()).WithTags("Events").WithName("StreamEventsWebSocket")
@@ -29,6 +31,7 @@ public static class WebSocketEndpoints
     {
         services.AddValidatedOptions<PushWebSocketOptions>(PushWebSocketOptions.Section);
         services.AddSingleton<WebSocketServer>();
+        services.AddSingleton<WebSocketKeepAlive>();
         services.AddSingleton<SignalRSubscriptions>();
         services.AddSignalR()
             .AddJsonProtocol()

@@ -39,10 +39,9 @@ public sealed class WebSocketServer(EventHub hub, ConnectionStats stats, StallWa
         using var lease = stats.Open(Transport.WebSocket);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
-            // With a timeout the keep-alive is a ping the client must answer (not an unsolicited pong), so a peer
-            // that vanished without closing is detected and its subscriptions freed.
-            KeepAliveInterval = TimeSpan.FromSeconds(_options.KeepAliveSeconds),
-            KeepAliveTimeout = TimeSpan.FromSeconds(_options.KeepAliveSeconds),
+            // The keep-alive is WebSocketKeepAlive's, under this socket, on the hub's clock: pings the client must
+            // answer, so a peer that vanished without closing is detected and its subscriptions freed.
+            KeepAliveInterval = TimeSpan.Zero,
         });
         var user = context.User;
         var connection = new WebSocketConnection(socket, hub, watchdog, _options, logger, context.TraceIdentifier,

@@ -28,12 +28,7 @@ public sealed class BrowserTests() : LiveHubTest(new Dictionary<string, string?>
         }
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumFactAttribute.ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        await using var browser = await LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(Hub.BaseAddress, "/realtime-test.html?task=browser").ToString());
         await WaitForAllAsync(page, published.Count);
@@ -54,6 +49,58 @@ public sealed class BrowserTests() : LiveHubTest(new Dictionary<string, string?>
         }
         Assert.True(Hub.Factory.Services.GetRequiredService<PushHub.Hub.SubscriberCounters>().CatchUps >= 3, "not every stream fell back to the store");
     }
+
+    [ChromiumFact]
+    public async Task After_the_connections_drop_every_transport_reconnects_and_resumes_without_gap_or_duplicate()
+    {
+        var published = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            published.Add(await Client.PublishSeqAsync("drop", "task.progress", new { percent = i }));
+        }
+        // The browser reaches the hub through a proxy that can cut every connection while the hub keeps running.
+        await using var proxy = new CuttableProxy(Hub.BaseAddress);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(proxy.Address, "/realtime-test.html?task=drop").ToString());
+        await WaitForAllAsync(page, published.Count);
+
+        // The network drops; events are published while the browser is away (or already reconnecting).
+        proxy.CutAll();
+        for (var i = 0; i < 5; i++)
+        {
+            published.Add(await Client.PublishSeqAsync("drop", "task.progress", new { percent = 10 + i }));
+        }
+        await page.WaitForFunctionAsync("() => ['sse', 'ws', 'signalr'].every(t => window.opened[t] >= 2)", null,
+            new PageWaitForFunctionOptions { Timeout = 60_000, PollingInterval = 50 });
+        // The marker: an event published after every transport is back; once each has it, nothing else is on its way.
+        published.Add(await Client.PublishSeqAsync("drop", "task.completed"));
+        await WaitForAllAsync(page, published.Count);
+
+        foreach (var transport in s_transports)
+        {
+            Assert.Equal(published, await page.EvaluateAsync<long[]>($"() => window.received.{transport}"));
+            Assert.Equal(2, await page.EvaluateAsync<int>($"() => window.opened.{transport}"));
+        }
+        // EventSource resumed by itself, from the last id it had before the drop.
+        var resumed = proxy.Sent.SelectMany(RequestHeads).Where(head => head.StartsWith("GET /events/sse?", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, resumed.Count);
+        Assert.DoesNotContain("Last-Event-ID", resumed[0], StringComparison.OrdinalIgnoreCase);
+        Assert.Contains($"\r\nlast-event-id: {published[2]}\r\n", resumed[1], StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The request heads in what a client sent on one connection (keep-alive: one or more requests).</summary>
+    private static IEnumerable<string> RequestHeads(string sent) =>
+        System.Text.RegularExpressions.Regex.Matches(sent, @"(?:GET|POST) /[^ ]* HTTP/1\.1\r\n(?:[^\r]+\r\n)*\r\n").Select(match => match.Value);
+
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) =>
+        playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumFactAttribute.ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
 
     private static Task WaitForAllAsync(IPage page, int count) =>
         page.WaitForFunctionAsync(

@@ -84,7 +84,7 @@ public sealed class TailCommandTests : CliHubTest
     public async Task Tail_stops_cleanly_when_cancelled_like_ctrl_c()
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Timeout.Token);
-        var handler = new CuttingHandler(_ => null) { Connected = _ => { stop.CancelAfter(TimeSpan.FromMilliseconds(200)); return Task.CompletedTask; } };
+        var handler = new CuttingHandler(_ => null) { Connected = _ => { stop.Cancel(); return Task.CompletedTask; } };
         var runner = new CliRunner { CreateHandler = () => handler, Environment = { ["PUSHHUB_URL"] = Hub.BaseAddress.ToString() } };
 
         var result = await runner.RunAsync(["tail", "--task", "build-4"], stop.Token);

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Time.Testing;
 using PushHub.Tests.Infrastructure;
 
 namespace PushHub.Tests.Events;
@@ -68,8 +69,22 @@ public sealed class PollTests : IDisposable
     [Fact]
     public async Task Long_poll_that_times_out_answers_empty_with_the_head()
     {
-        await _client.PublishSeqAsync("other", "x");
-        var page = await _client.PollAsync("after=0&task=quiet&wait=1");
+        // The wait is on the hub's clock: a fake one, moved past the wait once the poll is parked.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var hub = new HubFactory(time: time);
+        using var client = hub.CreateClient();
+        await client.PublishSeqAsync("other", "x");
+        var poll = client.PollAsync("after=0&task=quiet&wait=60");
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/stats"))!["subscribers"]!.GetValue<int>() < 1)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the parked poll");
+            Assert.False(poll.IsCompleted, "the poll answered before its wait was up");
+            await Task.Delay(10);
+        }
+        time.Advance(TimeSpan.FromSeconds(60));
+
+        var page = await poll;
         Assert.Empty(page.Events);
         Assert.Equal(1, page.LastSeq);
     }

@@ -19,11 +19,18 @@ public sealed class HubProcess : IDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The hub's process id (for <c>/proc/&lt;pid&gt;/status</c>).</summary>
+    public int ProcessId => _process.Id;
+
     public static Task<HubProcess> StartAsync(string databasePath, params string[] extraArgs) =>
         StartAsync(databasePath, _ => extraArgs);
 
     /// <summary>Starts the hub with arguments that may name its plain-HTTP address (e.g. in <c>Kestrel:Endpoints</c>).</summary>
-    public static async Task<HubProcess> StartAsync(string databasePath, Func<Uri, string[]> extraArgsFor)
+    public static Task<HubProcess> StartAsync(string databasePath, Func<Uri, string[]> extraArgsFor) =>
+        StartAsync(databasePath, extraArgsFor, environment: null);
+
+    /// <summary>As above, with environment variables for the process (e.g. the runtime's <c>DOTNET_</c> GC settings).</summary>
+    public static async Task<HubProcess> StartAsync(string databasePath, Func<Uri, string[]> extraArgsFor, IReadOnlyDictionary<string, string>? environment)
     {
         var port = TestPorts.Free();
         var address = new Uri($"http://127.0.0.1:{port}");
@@ -36,6 +43,10 @@ public sealed class HubProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
         foreach (var arg in new[] { dll, "--urls", address.ToString(), "--Storage:Path", databasePath }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);

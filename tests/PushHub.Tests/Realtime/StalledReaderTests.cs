@@ -21,6 +21,9 @@ public sealed class StalledReaderTests : IDisposable
         ["Hub:SubscriberQueueBytes"] = "65536",
         ["Hub:StalledWriteTimeout"] = "00:00:30",
         ["Sse:KeepAliveSeconds"] = "15",
+        // The WebSocket keep-alive runs on this clock too and would drop a client that reads nothing (so answers no
+        // ping) first; these tests are about the stall watchdog.
+        ["WebSockets:KeepAliveSeconds"] = "3600",
     }, _time);
 
     public void Dispose()

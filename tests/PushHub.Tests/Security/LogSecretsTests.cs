@@ -65,6 +65,9 @@ public sealed class LogSecretsTests
             asHeader.Headers.Authorization = new AuthenticationHeaderValue("Bearer", t);
             (await client.SendAsync(asHeader)).Dispose();
         }
+        // A request is logged once its response is done, which may be after the client has it: a last request's
+        // log line is the marker that the ones before it were written.
+        await WaitForRequestLogAsync(client, sink);
 
         var lines = sink.Lines.ToList();
         Assert.Contains(lines, line => line.Contains("/events", StringComparison.Ordinal));
@@ -100,6 +103,11 @@ public sealed class LogSecretsTests
         (await client.PostAsync("/webhooks", HubClient.Json($$"""{"url":"{{receiver.Url}}","secret":"{{chosen}}","bogus":1}"""))).Dispose();
         (await client.PostAsync("/events", HubClient.Json("""{"task_id":"build-1","type":"task.started"}"""))).Dispose();
         await PushHub.Tests.Webhooks.WebhookReceiver.WaitForAsync(() => receiver.Count >= 1, "a signed delivery");
+        // The dispatcher logs the delivery after the receiver answered and the attempt was stored: that line is the
+        // marker that the attempt's logging (the HTTP client's included) is done.
+        await PushHub.Tests.Webhooks.WebhookReceiver.WaitForAsync(
+            () => sink.Lines.Any(line => line.StartsWith("Delivered seq ", StringComparison.Ordinal) && line.Contains(id, StringComparison.Ordinal)), "the delivery's log line");
+        await WaitForRequestLogAsync(client, sink);
 
         var lines = sink.Lines.ToList();
         Assert.Contains(lines, line => line.Contains("/webhooks", StringComparison.Ordinal));
@@ -117,6 +125,15 @@ public sealed class LogSecretsTests
         using var response = await client.PostAsync("/tokens", HubClient.Json($$"""{"tasks":{{tasks}},"ttl_seconds":{{ttl}}}"""));
         response.EnsureSuccessStatusCode();
         return System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["token"]!.GetValue<string>();
+    }
+
+    /// <summary>Sends a request of its own and waits until the hub has logged it.</summary>
+    private static async Task WaitForRequestLogAsync(HttpClient client, CapturingSink sink)
+    {
+        var path = $"/tasks/log-marker-{Guid.NewGuid():N}";
+        (await client.GetAsync(path)).Dispose();
+        await PushHub.Tests.Webhooks.WebhookReceiver.WaitForAsync(
+            () => sink.Lines.Any(line => line.Contains(path, StringComparison.Ordinal) && line.Contains(" responded ", StringComparison.Ordinal)), "the marker request's log line");
     }
 
     /// <summary>The signature part alone, in case something logs a token split up.</summary>

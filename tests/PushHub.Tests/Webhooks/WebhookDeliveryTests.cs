@@ -170,11 +170,21 @@ public sealed class WebhookDeliveryTests
         Assert.False(webhook["enabled"]!.GetValue<bool>());
         Assert.Contains("410", webhook["disabled_reason"]!.GetValue<string>(), StringComparison.Ordinal);
 
+        // The marker: an enabled webhook for the same events on a receiver of its own. Once the next event reached it,
+        // the dispatcher has handed that event out; the disabled endpoint got nothing of it.
+        await using var marker = await WebhookReceiver.StartAsync();
+        using (var created = await harness.Client.PostAsync("/webhooks", HubClient.Json(
+            $$"""{"url":"{{marker.Url}}","task_id":"a","types":["task.progress"]}""")))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
         var before = harness.Receiver.Count;
-        await harness.Client.PublishSeqAsync("a", "task.progress", new { percent = 3 });
+        var attemptsBefore = (await harness.AttemptsAsync(id)).Count;
+        var seq = await harness.Client.PublishSeqAsync("a", "task.progress", new { percent = 3 });
         harness.Time.Advance(TimeSpan.FromMinutes(1));
-        await Task.Delay(200);
+        await WebhookReceiver.WaitForAsync(() => marker.Received.Any(d => d.Headers["webhook-id"] == $"evt_{seq}"), "the event at the marker webhook");
         Assert.Equal(before, harness.Receiver.Count);
+        Assert.Equal(attemptsBefore, (await harness.AttemptsAsync(id)).Count);
     }
 
     [Theory]
