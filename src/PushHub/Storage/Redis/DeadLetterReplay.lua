@@ -19,9 +19,10 @@ end
 for _, l in ipairs(letters) do
   local id, dl = l[1], l[2]
   local d = {task = dl.task, type = dl.type, attempts = 0, event_at = dl.event_at, lease = cjson.null,
-    lease_until = cjson.null, json = dl.json, fb = dl.fb == true, next = now, from = dl.from}
+    lease_until = cjson.null, json = dl.json, fb = dl.fb == true, next = math.min(dl.event_at or now, now), from = dl.from}
+  -- Due at once, scored by the event's time (as replays are: no pile of deliveries on one score).
   redis.call('HSET', p .. 'obd:' .. dl.w, dl.seq, cjson.encode(d))
-  redis.call('ZADD', p .. 'ob:' .. dl.w, now, dl.seq)
+  redis.call('ZADD', p .. 'ob:' .. dl.w, d.next, dl.seq)
   redis.call('HDEL', p .. 'dl', id)
   redis.call('ZREM', p .. 'dl:w:' .. dl.w, id)
 end

@@ -15,12 +15,13 @@ local function val(x) if x == cjson.null then return nil end return x end
 if (redis.call('GET', p .. 'wh:ver') or '0') ~= ARGV[7] then
   return {'STALE'}
 end
-if ARGV[8] ~= '1' then
+if ARGV[8] ~= '1' or #redis.call('ZRANGEBYSCORE', ob, '-inf', now, 'LIMIT', 0, 1) == 0 then
   return {'OK', 0}
 end
 
 -- Superseded progress: a pending task.progress delivery with a newer one of the same task. One under a running lease
--- is left to its claim (it may be on the wire already).
+-- is left to its claim (it may be on the wire already). The scan reads every pending delivery of the webhook, so it
+-- runs only when something is due (above): coalescing webhooks are chat, paging and email, with small outboxes.
 local removed, removedCount = {}, 0
 if ARGV[9] == '1' then
   local all = redis.call('HGETALL', obd)
@@ -45,8 +46,9 @@ if ARGV[9] == '1' then
   end
 end
 
--- The due ones, by due time and then seq. A zset breaks score ties by the member's text ("10" < "9"), so every
--- member tied with the last one fetched is fetched too before sorting.
+-- The due ones, by due time and then seq. A zset breaks score ties by the member's text ("10" < "9"), so the members
+-- tied with the last one fetched are fetched too before sorting: all of them up to a bound (one append batch shares a
+-- score; replays and hand-overs are scored by their events' times, so they do not pile up on one).
 local fetched = redis.call('ZRANGEBYSCORE', ob, '-inf', now, 'WITHSCORES', 'LIMIT', 0, max + removedCount)
 local candidates = {}
 for i = 1, #fetched, 2 do
@@ -54,7 +56,7 @@ for i = 1, #fetched, 2 do
 end
 if #candidates > 0 then
   local last = candidates[#candidates][2]
-  local tied = redis.call('ZRANGEBYSCORE', ob, last, last)
+  local tied = redis.call('ZRANGEBYSCORE', ob, last, last, 'LIMIT', 0, 10000)
   local seen = {}
   for _, c in ipairs(candidates) do seen[c[1]] = true end
   for _, member in ipairs(tied) do

@@ -14,7 +14,7 @@ for i = 4, #ARGV, 3 do
   local all = redis.call('HGETALL', p .. 'obd:' .. wid)
   for j = 1, #all, 2 do
     local d = cjson.decode(all[j + 1])
-    if d.fb ~= true and d.event_at <= cutoff then
+    if d.fb ~= true and val(d.from) ~= fid and d.event_at <= cutoff then
       candidates[#candidates + 1] = {wid, fid, all[j], d}
     end
   end

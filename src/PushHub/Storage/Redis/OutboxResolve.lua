@@ -1,7 +1,8 @@
 -- Resolves a claimed delivery, with its attempt line, in one step; only the holder of the claim may.
 -- Keys: P"wh:ver", P"wh", P"ob:"id, P"obd:"id, P"att:"id, P"ev", P"dl", P"dl:id", P"dl:w:"id, and for a
 -- fallback fid P"ob:"fid, P"obd:"fid, P"att:"fid.
--- ARGV[1] = P, [2] = webhook id, [3] = seq, [4] = "<node>:<token>" of the claim, [5] = now ms, [6] = the wh:ver
+-- ARGV[1] = P, [2] = webhook id, [3] = seq, [4] = the claim's token (its lease is "<node>:<token>"; any node may
+-- resolve a claim whose token it holds), [5] = now ms, [6] = the wh:ver
 -- the caller's webhook facts are from, [7] = kind, [8] = the attempt line JSON or "", then by kind:
 --   retry: [9] = next attempt ms, [10] = attempts spent (0 or 1), [11] = status or "";
 --   dead_letter / disable: [9] = reason, [10] = attempts, [11] = status or "", [12] = fallback id or "",
@@ -10,7 +11,7 @@
 -- Reads first: the claim check (refuses, writing nothing, when the claim is no longer held), the version check for
 -- the kinds that depend on the webhook (fallback, disable), and every delivery and event a dead letter copies.
 -- Returns {"OK"}, {"LOST"} or {"STALE"}.
-local p, wid, seq, lease, now, kind = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[7]
+local p, wid, seq, token, now, kind = ARGV[1], ARGV[2], ARGV[3], ':' .. ARGV[4], tonumber(ARGV[5]), ARGV[7]
 local ob, obd = p .. 'ob:' .. wid, p .. 'obd:' .. wid
 
 local raw = redis.call('HGET', obd, seq)
@@ -18,7 +19,8 @@ if not raw then
   return {'LOST'}
 end
 local d = cjson.decode(raw)
-if val(d.lease) ~= lease then
+local lease = val(d.lease)
+if lease == nil or lease:sub(-#token) ~= token then
   return {'LOST'}
 end
 if (kind == 'dead_letter' or kind == 'disable') and (redis.call('GET', p .. 'wh:ver') or '0') ~= ARGV[6] then
@@ -66,7 +68,7 @@ elseif kind == 'dead_letter' or kind == 'disable' then
   end
   for _, g in ipairs(giveUp) do
     local s, e = g[1], g[2]
-    if fid ~= '' and e.fb ~= true then
+    if fid ~= '' and e.fb ~= true and val(e.from) ~= fid then
       handOver(p, wid, fid, s, e, now, 'dead letter: ' .. reason)
     end
     if g[3] then

@@ -19,6 +19,7 @@ internal static class RedisWebhookScripts
     public static readonly string Enqueue = Read("OutboxEnqueue");
     public static readonly string Stats = Read("OutboxStats");
     public static readonly string AppendAttempt = Read("OutboxShared") + "pushAttempt(ARGV[1], ARGV[2], ARGV[3])\nreturn {'OK'}\n";
+    public static readonly string PruneAttemptLogs = Read("AttemptLogPrune");
     public static readonly string ListDeadLetters = Read("DeadLetterList");
     public static readonly string ReplayDeadLetters = Read("DeadLetterReplay");
     public static readonly string DeleteDeadLetter = Read("DeadLetterDelete");

@@ -37,7 +37,7 @@ internal sealed partial class RedisWebhookStore
         var status = attempt?.Status is { } s ? s.ToString(CultureInfo.InvariantCulture) : "";
         var (_, reply) = await WithSnapshotAsync(snapshot =>
         {
-            RedisValue[] head = [delivery.WebhookId, delivery.Seq, LeaseOf(delivery.ClaimToken), NowMs, snapshot.Version];
+            RedisValue[] head = [delivery.WebhookId, delivery.Seq, delivery.ClaimToken, NowMs, snapshot.Version];
             RedisValue[] arguments = resolution switch
             {
                 DeliveryResolution.Delivered => [.. head, "delivered", line],

@@ -43,18 +43,21 @@ internal sealed partial class RedisWebhookStore
                 return queued;
             }
             var events = await database.HashGetAsync(prefix + "ev", seqs).ConfigureAwait(false);
-            var pairs = new List<RedisValue>();
+            var entries = new List<RedisValue>();
             for (var i = 0; i < seqs.Length; i++)
             {
                 if (!events[i].IsNull && ReadEventHead(events[i]!) is var (task, type, at) && webhook.Matches(task, type))
                 {
-                    pairs.Add(seqs[i]);
-                    pairs.Add(RedisOutboxJson.Write(new RedisDelivery { Task = task, Type = type, EventAt = at, Next = now }));
+                    // Due at once, scored by the event's time: in event order, and no pile of deliveries on one score.
+                    var due = Math.Min(at, now);
+                    entries.Add(seqs[i]);
+                    entries.Add(due);
+                    entries.Add(RedisOutboxJson.Write(new RedisDelivery { Task = task, Type = type, EventAt = at, Next = due }));
                 }
             }
-            if (pairs.Count > 0)
+            if (entries.Count > 0)
             {
-                var reply = await EvalAsync(RedisWebhookScripts.Enqueue, [webhookId, now, .. pairs]).ConfigureAwait(false);
+                var reply = await EvalAsync(RedisWebhookScripts.Enqueue, [webhookId, .. entries]).ConfigureAwait(false);
                 queued += (int)(long)reply[1];
             }
             from = (long)seqs[^1];
@@ -64,6 +67,17 @@ internal sealed partial class RedisWebhookStore
     public async Task AppendAttemptAsync(DeliveryAttemptRecord attempt, CancellationToken cancellationToken = default) =>
         await EvalAsync(RedisWebhookScripts.AppendAttempt, attempt.WebhookId, RedisOutboxJson.Write(RedisAttempt.From(attempt))).ConfigureAwait(false);
 
+    /// <summary>
+    /// Retention of the attempt logs, as the SQLite provider prunes them with the events: no line older than
+    /// <paramref name="olderThan"/> stays (the cap of <see cref="WebhookRecord.MaxAttemptLog"/> lines is kept on every
+    /// write). For the event log's retention to call once per run; answers how many lines went.
+    /// </summary>
+    internal async Task<long> PruneAttemptLogsAsync(DateTimeOffset olderThan)
+    {
+        var reply = await EvalAsync(RedisWebhookScripts.PruneAttemptLogs, olderThan.ToUnixTimeMilliseconds()).ConfigureAwait(false);
+        return (long)reply[1];
+    }
+
     public async Task<IReadOnlyList<DeliveryAttemptRecord>> ListAttemptsAsync(string webhookId, int limit, CancellationToken cancellationToken = default)
     {
         var count = Math.Min(limit, WebhookRecord.MaxAttemptLog);
@@ -71,7 +85,7 @@ internal sealed partial class RedisWebhookStore
         {
             return [];
         }
-        var lines = await database.ListRangeAsync(prefix + "att:" + webhookId, 0, count - 1).ConfigureAwait(false);
+        var lines = await database.ListRangeAsync(prefix + "att:" + webhookId, 0, count - 1).WaitAsync(cancellationToken).ConfigureAwait(false);
         return lines.Select(line => RedisOutboxJson.Read<RedisAttempt>(line.ToString()).ToRecord()).ToList();
     }
 
@@ -83,13 +97,13 @@ internal sealed partial class RedisWebhookStore
             return [];
         }
         var reply = await EvalAsync(RedisWebhookScripts.ListDeadLetters,
-            [limit, webhookIds is null ? "all" : "some", .. (webhookIds ?? []).Select(id => (RedisValue)id)]).ConfigureAwait(false);
+            [limit, webhookIds is null ? "all" : "some", .. (webhookIds ?? []).Select(id => (RedisValue)id)]).WaitAsync(cancellationToken).ConfigureAwait(false);
         return reply.Skip(1).Select(json => RedisOutboxJson.Read<RedisDeadLetter>((string)json!).ToRecord()).ToList();
     }
 
     public async Task<DeadLetterRecord?> GetDeadLetterAsync(long id, CancellationToken cancellationToken = default)
     {
-        var json = await database.HashGetAsync(prefix + "dl", id).ConfigureAwait(false);
+        var json = await database.HashGetAsync(prefix + "dl", id).WaitAsync(cancellationToken).ConfigureAwait(false);
         return json.IsNull ? null : RedisOutboxJson.Read<RedisDeadLetter>(json.ToString()).ToRecord();
     }
 

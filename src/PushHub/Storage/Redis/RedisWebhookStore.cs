@@ -37,15 +37,15 @@ internal sealed partial class RedisWebhookStore(IDatabase database, string prefi
 
     public async Task<WebhookRecord?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
-        var json = await database.HashGetAsync(prefix + "wh", id).ConfigureAwait(false);
+        var json = await database.HashGetAsync(prefix + "wh", id).WaitAsync(cancellationToken).ConfigureAwait(false);
         return json.IsNull ? null : RedisOutboxJson.Webhook(json.ToString());
     }
 
     public async Task<IReadOnlyList<WebhookRecord>> ListAsync(CancellationToken cancellationToken = default) =>
-        (await ReloadAsync().ConfigureAwait(false)).All;
+        (await ReloadAsync().WaitAsync(cancellationToken).ConfigureAwait(false)).All;
 
     public async Task<IReadOnlyList<WebhookRecord>> ListEnabledAsync(CancellationToken cancellationToken = default) =>
-        (await CurrentSnapshotAsync().ConfigureAwait(false)).Enabled;
+        (await CurrentSnapshotAsync().WaitAsync(cancellationToken).ConfigureAwait(false)).Enabled;
 
     /// <summary>
     /// The enabled webhooks with the <c>P"wh:ver"</c> value they were loaded at, for the append step: it passes the

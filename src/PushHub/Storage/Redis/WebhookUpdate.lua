@@ -26,7 +26,8 @@ if ARGV[5] == '1' then
 end
 redis.call('HSET', p .. 'wh', id, ARGV[4])
 redis.call('INCR', p .. 'wh:ver')
-if #copies > 0 then
-  redis.call('HSET', obd, unpack(copies))
+-- In chunks: unpack has a bound on how many values it spreads.
+for i = 1, #copies, 1000 do
+  redis.call('HSET', obd, unpack(copies, i, math.min(i + 999, #copies)))
 end
 return {'OK'}
