@@ -82,6 +82,8 @@ internal sealed partial class RedisPollingStore
                 break;
             }
         }
+        // The attempt logs keep nothing older than the event retention, as with SQLite.
+        await storage.WebhookStore.PruneAttemptLogsAsync(olderThan).ConfigureAwait(false);
         return total;
     }
 
