@@ -8,6 +8,7 @@ using PushHub.Http;
 using PushHub.Hub;
 using PushHub.Observability;
 using PushHub.Security;
+using PushHub.Storage;
 
 namespace PushHub.Events;
 
@@ -132,7 +133,19 @@ public static class EventEndpoints
                 return AccessProblems.TaskForbidden("publish to", denied.TaskId);
             }
 
-            var outcomes = await hub.PublishAsync(inputs, CancellationToken.None);
+            IReadOnlyList<AppendOutcome> outcomes;
+            try
+            {
+                outcomes = await hub.PublishAsync(inputs, CancellationToken.None);
+            }
+            catch (ReplicationTimeoutException exception)
+            {
+                // Stored on the primary, not yet on enough replicas: not acknowledged. A retry with the same
+                // idempotency keys answers the stored originals, so retrying is safe.
+                context.Response.Headers.RetryAfter = "1";
+                return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Not replicated in time",
+                    exception.Message + " Retry with the same idempotency keys.");
+            }
             metrics.Published(outcomes.Count(outcome => outcome.Created), System.Diagnostics.Stopwatch.GetElapsedTime(started));
             var status = outcomes.Any(outcome => outcome.Created) ? StatusCodes.Status202Accepted : StatusCodes.Status200OK;
             return isBatch

@@ -1,10 +1,11 @@
 using System.Text;
 using Microsoft.Extensions.Options;
+using PushHub.Storage;
 
 namespace PushHub.Security;
 
 /// <summary>Checks <see cref="AuthOptions"/> at start, with messages that name the offending key.</summary>
-public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
+public sealed class AuthOptionsValidator(IOptions<StorageOptions>? storage = null) : IValidateOptions<AuthOptions>
 {
     /// <summary>Keys shorter than this are too easy to guess.</summary>
     public const int MinKeyLength = 16;
@@ -22,6 +23,12 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         if (!string.IsNullOrEmpty(options.TokenSigningKey) && Encoding.UTF8.GetByteCount(options.TokenSigningKey) < MinSigningKeyBytes)
         {
             failures.Add($"Auth:TokenSigningKey must be at least {MinSigningKeyBytes} characters, or empty to generate one.");
+        }
+        else if (string.IsNullOrEmpty(options.TokenSigningKey) && storage?.Value.Provider == StorageProvider.Redis)
+        {
+            // A generated key lives beside one node's files: tokens one node signs would fail on the others.
+            failures.Add($"Auth:TokenSigningKey is required when Storage:Provider is Redis (cluster mode): every node must sign " +
+                $"subscribe tokens with the same key of at least {MinSigningKeyBytes} characters.");
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);

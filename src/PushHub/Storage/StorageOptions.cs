@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using PushHub.Storage.Redis;
 
 namespace PushHub.Storage;
 
@@ -26,13 +27,17 @@ public sealed class StorageOptions : IValidatableObject
     [Range(1, 100_000, ErrorMessage = "Storage:MaxBatchEvents must be from 1 to 100000.")]
     public int MaxBatchEvents { get; set; } = 2000;
 
+    /// <summary>The Redis provider's settings (<c>Storage:Redis</c>), used when <see cref="Provider"/> is Redis.</summary>
+    public RedisStorageOptions Redis { get; set; } = new();
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Provider == StorageProvider.Redis)
         {
-            yield return new ValidationResult(
-                "Storage:Provider is Redis, but the Redis provider is not built into this version; set Storage:Provider to Sqlite.",
-                [nameof(Provider)]);
+            foreach (var problem in Redis.Problems())
+            {
+                yield return new ValidationResult(problem, [nameof(Redis)]);
+            }
         }
     }
 }

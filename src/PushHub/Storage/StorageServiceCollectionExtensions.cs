@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using PushHub.Storage.Redis;
 using PushHub.Storage.Sqlite;
 
 namespace PushHub.Storage;
@@ -19,20 +20,17 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => SqliteStorage.Open(
             sp.GetRequiredService<IOptions<StorageOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => RedisStorage.Connect(
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value.Redis, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
 
-        services.AddSingleton(sp => Provider(sp).Events);
-        services.AddSingleton(sp => Provider(sp).Webhooks);
-        services.AddSingleton(sp => Provider(sp).Leases);
+        // Only the provider that Storage:Provider picks is ever resolved, so only it opens.
+        services.AddSingleton(sp => IsRedis(sp) ? sp.GetRequiredService<RedisStorage>().Events : sp.GetRequiredService<SqliteStorage>().Events);
+        services.AddSingleton(sp => IsRedis(sp) ? sp.GetRequiredService<RedisStorage>().Webhooks : sp.GetRequiredService<SqliteStorage>().Webhooks);
+        services.AddSingleton(sp => IsRedis(sp) ? sp.GetRequiredService<RedisStorage>().Leases : sp.GetRequiredService<SqliteStorage>().Leases);
         services.AddHostedService<RetentionService>();
         return services;
     }
 
-    private static SqliteStorage Provider(IServiceProvider services) =>
-        services.GetRequiredService<IOptions<StorageOptions>>().Value.Provider switch
-        {
-            StorageProvider.Sqlite => services.GetRequiredService<SqliteStorage>(),
-            // StorageOptions' validation stops the start with this message first; this is for a store resolved before it.
-            var other => throw new InvalidOperationException(
-                $"Storage:Provider is {other}, but the {other} provider is not built into this version; set Storage:Provider to Sqlite."),
-        };
+    private static bool IsRedis(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.Redis;
 }

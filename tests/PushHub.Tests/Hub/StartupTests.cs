@@ -20,11 +20,56 @@ public sealed class StartupTests
     }
 
     [Fact]
-    public void A_provider_this_version_does_not_have_stops_the_start_saying_so()
+    public void Redis_without_a_configuration_stops_the_start_naming_the_key()
     {
-        using var hub = new HubFactory(new Dictionary<string, string?> { ["Storage:Provider"] = "Redis" });
+        using var hub = new HubFactory(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Redis",
+            ["Auth:TokenSigningKey"] = "a-signing-key-of-at-least-thirty-two-chars",
+        });
         var error = Assert.ThrowsAny<Exception>(() => hub.CreateClient());
-        Assert.Contains("Storage:Provider is Redis, but the Redis provider is not built into this version", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Storage:Redis:Configuration is required when Storage:Provider is Redis", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cluster_mode_without_a_shared_token_signing_key_stops_the_start_naming_the_key()
+    {
+        using var hub = new HubFactory(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Redis",
+            ["Storage:Redis:Configuration"] = "127.0.0.1:1",
+        });
+        var error = Assert.ThrowsAny<Exception>(() => hub.CreateClient());
+        Assert.Contains("Auth:TokenSigningKey is required when Storage:Provider is Redis", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [RedisFact]
+    public async Task Two_hubs_on_one_Redis_share_one_log_and_a_poll_on_one_sees_a_publish_on_the_other()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Redis",
+            ["Storage:Redis:Configuration"] = redis.Configuration,
+            ["Auth:TokenSigningKey"] = "a-signing-key-of-at-least-thirty-two-chars",
+        };
+        using var first = new HubFactory(settings);
+        using var second = new HubFactory(settings);
+        using var one = first.CreateClient();
+        using var two = second.CreateClient();
+
+        using var published = await one.PostAsync("/events",
+            new StringContent("""{"task_id":"build-1","type":"task.started"}""", System.Text.Encoding.UTF8, "application/json"));
+        var polled = JsonNode.Parse(await two.GetStringAsync("/events?after=0"))!;
+        using var next = await two.PostAsync("/events",
+            new StringContent("""{"task_id":"build-1","type":"task.completed"}""", System.Text.Encoding.UTF8, "application/json"));
+        var task = JsonNode.Parse(await one.GetStringAsync("/tasks/build-1"))!;
+
+        Assert.Equal(HttpStatusCode.Accepted, published.StatusCode);
+        Assert.Equal(1, polled["events"]![0]!["seq"]!.GetValue<long>());
+        Assert.Equal("build-1", polled["events"]![0]!["task_id"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
+        Assert.Equal("completed", task["status"]!.GetValue<string>());
     }
 
     [Fact]

@@ -8,7 +8,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace PushHub.Tests.Infrastructure;
 
 /// <summary>
-/// The hub in-process, on its own temporary SQLite database, with settings a test chooses. Give it a
+/// The hub in-process, on its own temporary SQLite database (or its own Redis key prefix, see <see cref="TestStorage"/>),
+/// with settings a test chooses. Give it a
 /// <see cref="FakeTimeProvider"/> to drive time-based behaviour (retention, stuck tasks, retries) without waiting.
 /// </summary>
 public sealed class HubFactory : WebApplicationFactory<Program>
@@ -21,9 +22,10 @@ public sealed class HubFactory : WebApplicationFactory<Program>
     {
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? TestPaths.NewTempDirectory();
-        _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        var databasePath = Path.Combine(DataDirectory, "pushhub.db");
+        _settings = new Dictionary<string, string?>(TestStorage.Settings(databasePath), StringComparer.OrdinalIgnoreCase)
         {
-            ["Storage:Path"] = Path.Combine(DataDirectory, "pushhub.db"),
+            ["Storage:Path"] = databasePath,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

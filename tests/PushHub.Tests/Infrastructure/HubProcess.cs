@@ -47,7 +47,8 @@ public sealed class HubProcess : IDisposable
         {
             info.Environment[name] = value;
         }
-        foreach (var arg in new[] { dll, "--urls", address.ToString(), "--Storage:Path", databasePath }.Concat(extraArgs))
+        var storage = TestStorage.Settings(databasePath).SelectMany(setting => new[] { "--" + setting.Key, setting.Value! });
+        foreach (var arg in new[] { dll, "--urls", address.ToString(), "--Storage:Path", databasePath }.Concat(storage).Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
         }

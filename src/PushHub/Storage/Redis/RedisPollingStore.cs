@@ -1,0 +1,213 @@
+using System.Globalization;
+using PushHub.Hub;
+using StackExchange.Redis;
+
+namespace PushHub.Storage.Redis;
+
+/// <summary>
+/// The Redis event log. An append is one Lua script (<c>Scripts/append.lua</c>): seq, event, indexes, idempotency key,
+/// task projection and outbox rows in one atomic step. Reads are read-only scripts over the zset indexes, so each page
+/// is one consistent view; followers read the log themselves, woken by pub/sub and at least every second.
+/// </summary>
+internal sealed partial class RedisPollingStore(RedisStorage storage) : IPollingStore
+{
+    /// <summary>How often a STALE answer (the webhooks changed meanwhile) may send an append round again.</summary>
+    private const int MaxStaleRounds = 20;
+
+    /// <summary>Length of <c>{"seq":0</c>: what <see cref="StoredEvent.Create"/> writes before the rest of the event.</summary>
+    private const int SeqZeroPrefix = 8;
+
+    private long _head;
+    private long _first = 1;
+
+    /// <summary>The highest seq this node has seen; passed to every append, so a seq is never handed out twice even
+    /// when a failover of Redis lost writes that were acknowledged.</summary>
+    private long _highestSeen;
+
+    /// <summary>The enabled webhooks as the append script matched them last, tagged with the P"wh:ver" they were read at
+    /// ("" until loaded: the first append's STALE answer brings the version).</summary>
+    private volatile WebhookCache _webhooks = new("", []);
+
+    public long HeadSeq => Volatile.Read(ref _head);
+
+    public long FirstSeq => Volatile.Read(ref _first);
+
+    /// <summary>Reads where the log stands, as the node opens.</summary>
+    internal void Load()
+    {
+        var values = storage.Database.StringGet([storage.Key("seq"), storage.Key("first")]);
+        var head = values[0].HasValue ? (long)values[0] : 0;
+        Seen(head, values[1].HasValue ? (long)values[1] : head + 1);
+    }
+
+    public Task<IReadOnlyList<AppendOutcome>> AppendAsync(IReadOnlyList<EventInput> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(events.Count);
+        return AppendCoreAsync(events, null);
+    }
+
+    public async Task<HubEvent?> AppendIfUnchangedAsync(EventInput input, long expectedLastSeq, CancellationToken cancellationToken = default)
+    {
+        var outcomes = await AppendCoreAsync([input], expectedLastSeq).ConfigureAwait(false);
+        return outcomes.Count == 0 ? null : outcomes[0].Event;
+    }
+
+    // Not cancellable once sent: the script runs or not as one, whether or not the caller still waits.
+    private async Task<IReadOnlyList<AppendOutcome>> AppendCoreAsync(IReadOnlyList<EventInput> events, long? expectedLastSeq)
+    {
+        // Everything the script could refuse half-way is refused here first, for the whole batch.
+        foreach (var input in events)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(input?.TaskId, "events[].TaskId");
+            ArgumentException.ThrowIfNullOrEmpty(input.Type, "events[].Type");
+        }
+        var now = storage.Time.GetUtcNow();
+        now = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
+        var nowMs = now.ToUnixTimeMilliseconds();
+        for (var round = 0; ; round++)
+        {
+            var webhooks = _webhooks;
+            var result = (RedisResult[])(await storage.Database.ScriptEvaluateAsync(RedisScripts.Append, null,
+                AppendArguments(events, expectedLastSeq, webhooks, now, nowMs)).ConfigureAwait(false))!;
+            var status = (string)result[0]!;
+            if (status == "STALE" && round < MaxStaleRounds)
+            {
+                // The webhooks changed (on any node) since the cache was loaded: match against the current ones.
+                await ReloadWebhooksAsync(CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+            if (status == "MOVED")
+            {
+                return [];
+            }
+            if (status != "OK")
+            {
+                throw new InvalidOperationException($"The append script answered {status} {MaxStaleRounds} times; the webhooks keep changing.");
+            }
+            var outcomes = Outcomes(events, result, now);
+            Seen((long)result[1], (long)result[2]);
+            storage.Wake();
+            await WaitForReplicasAsync().ConfigureAwait(false);
+            return outcomes;
+        }
+    }
+
+    private RedisValue[] AppendArguments(IReadOnlyList<EventInput> events, long? expectedLastSeq, WebhookCache webhooks,
+        DateTimeOffset now, long nowMs)
+    {
+        var pairs = new List<(string Webhook, int Index, string Delivery)>();
+        for (var i = 0; i < events.Count; i++)
+        {
+            var input = events[i];
+            string? delivery = null;
+            foreach (var webhook in webhooks.Enabled)
+            {
+                if (webhook.Matches(input.TaskId, input.Type))
+                {
+                    // Task ids and types are plain ASCII by validation: nothing in them needs escaping.
+                    delivery ??= $$"""{"task":"{{input.TaskId}}","type":"{{input.Type}}","attempts":0,"event_at":{{nowMs}},"lease":null,"lease_until":null,"json":null,"fb":false}""";
+                    pairs.Add((webhook.Id, i + 1, delivery));
+                }
+            }
+        }
+        var values = new RedisValue[7 + events.Count * 7 + pairs.Count * 3];
+        values[0] = storage.Prefix;
+        values[1] = Volatile.Read(ref _highestSeen);
+        values[2] = webhooks.Version;
+        values[3] = nowMs;
+        values[4] = expectedLastSeq is { } expected ? expected.ToString(CultureInfo.InvariantCulture) : "";
+        values[5] = events.Count;
+        values[6] = pairs.Count;
+        var at = 7;
+        foreach (var input in events)
+        {
+            var json = StoredEvent.Create(0, input, now).Json;
+            values[at++] = input.TaskId;
+            values[at++] = input.Type;
+            values[at++] = input.IdempotencyKey ?? "";
+            values[at++] = input.Status ?? "";
+            values[at++] = input.Percent is { } percent ? percent.ToString("R", CultureInfo.InvariantCulture) : "";
+            values[at++] = input.Message is { } message ? "=" + message : "";
+            values[at++] = json[SeqZeroPrefix..];
+        }
+        foreach (var (webhook, index, delivery) in pairs)
+        {
+            values[at++] = webhook;
+            values[at++] = index;
+            values[at++] = delivery;
+        }
+        return values;
+    }
+
+    private static List<AppendOutcome> Outcomes(IReadOnlyList<EventInput> events, RedisResult[] result, DateTimeOffset now)
+    {
+        var outcomes = new List<AppendOutcome>(events.Count);
+        var created = new Dictionary<long, HubEvent>();
+        for (var i = 0; i < events.Count; i++)
+        {
+            var kind = (string)result[3 + i * 3]!;
+            var seq = (long)result[4 + i * 3];
+            switch (kind)
+            {
+                case "n":
+                    var stored = StoredEvent.Create(seq, events[i], now);
+                    created[seq] = stored;
+                    outcomes.Add(new AppendOutcome(stored, Created: true));
+                    break;
+                case "d":
+                    outcomes.Add(new AppendOutcome(created[seq], Created: false));
+                    break;
+                default:
+                    outcomes.Add(new AppendOutcome(ParseEvent(seq, (byte[])result[5 + i * 3]!), Created: false));
+                    break;
+            }
+        }
+        return outcomes;
+    }
+
+    private async Task WaitForReplicasAsync()
+    {
+        var wanted = storage.Options.WaitForReplicas;
+        if (wanted <= 0)
+        {
+            return;
+        }
+        var timeout = storage.Options.WaitTimeout;
+        var confirmed = (long)await storage.Database.ExecuteAsync("WAIT", wanted, (long)timeout.TotalMilliseconds).ConfigureAwait(false);
+        if (confirmed < wanted)
+        {
+            throw new ReplicationTimeoutException(wanted, confirmed, timeout);
+        }
+    }
+
+    /// <summary>Moves this node's view of the log forward (never back: a failover that lost writes does not lower it).</summary>
+    private void Seen(long head, long first)
+    {
+        InterlockedMax(ref _highestSeen, head);
+        InterlockedMax(ref _head, head);
+        Volatile.Write(ref _first, first);
+    }
+
+    private static void InterlockedMax(ref long location, long value)
+    {
+        var current = Volatile.Read(ref location);
+        while (value > current)
+        {
+            var previous = Interlocked.CompareExchange(ref location, value, current);
+            if (previous == current)
+            {
+                return;
+            }
+            current = previous;
+        }
+    }
+
+    /// <summary>The enabled webhooks and the version they were loaded at, read together by the webhook store.</summary>
+    private async Task ReloadWebhooksAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = await storage.WebhookStore.SnapshotAsync(reload: true, cancellationToken).ConfigureAwait(false);
+        _webhooks = new WebhookCache(snapshot.Version, snapshot.Enabled);
+    }
+
+    private sealed record WebhookCache(string Version, IReadOnlyList<WebhookRecord> Enabled);
+}
