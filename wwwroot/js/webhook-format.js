@@ -24,8 +24,8 @@ export function formatFields(urlInput) {
   const optionBox = h('div', { className: 'field wide', id: 'webhook-options' });
   const template = h('textarea', { id: 'webhook-template', name: 'template', rows: 5, spellcheck: false, placeholder: 'the default message', 'aria-describedby': 'webhook-template-hint' });
   const preview = h('div', { id: 'webhook-preview', className: 'card preview', 'aria-live': 'polite' });
-  const fallback = h('select', { id: 'webhook-fallback', name: 'fallback' }, h('option', { value: '' }, 'none'));
-  const after = h('input', { id: 'webhook-fallback-after', name: 'fallback_after', autocomplete: 'off', placeholder: 'on dead letter only', pattern: '\\d{2}:\\d{2}:\\d{2}' });
+  const fallback = h('select', { id: 'webhook-fallback', name: 'fallback', 'aria-describedby': 'webhook-fallback-hint' }, h('option', { value: '' }, 'none'));
+  const after = h('input', { id: 'webhook-fallback-after', name: 'fallback_after', autocomplete: 'off', placeholder: 'on dead letter only', pattern: '(\\d+\\.)?\\d{2}:\\d{2}:\\d{2}' });
   let optionInputs = {};
 
   const showOptions = () => {
@@ -68,7 +68,9 @@ export function formatFields(urlInput) {
     h('div', { className: 'field wide' }, h('label', { for: 'webhook-template' }, 'Template (optional, Liquid)'), template,
       h('p', { className: 'hint', id: 'webhook-template-hint' }, 'Fields: {{ task_id }}, {{ type }}, {{ status }}, {{ percent }}, {{ message }}, {{ error }}, {{ headline }}, {{ link }}, {{ data.… }}. The preview renders a sample failed task.')),
     h('div', { className: 'field wide' }, h('span', { className: 'label' }, 'Preview'), preview),
-    // The fallback picker is built but not shown: the hub does not take `fallback` yet (issue #14).
+    h('div', { className: 'field' }, h('label', { for: 'webhook-fallback' }, 'Fallback webhook'), fallback,
+      h('p', { className: 'hint', id: 'webhook-fallback-hint' }, 'Gets the event when this one dead-letters, or is not delivered in time.')),
+    h('div', { className: 'field' }, h('label', { for: 'webhook-fallback-after' }, 'Fall back after (hh:mm:ss)'), after),
   ];
 
   return {
@@ -81,7 +83,7 @@ export function formatFields(urlInput) {
       if (template.value.trim()) body.template = template.value;
       if (fallback.value) body.fallback = { webhook_id: fallback.value, after: after.value.trim() || null };
     },
-    /** The other webhooks as fallback choices (urls as the API masks them). */
+    /** The caller's other webhooks (GET /webhooks lists only those its key may manage) as fallback choices, urls masked. */
     setWebhooks(webhooks) {
       const chosen = fallback.value;
       fallback.replaceChildren(h('option', { value: '' }, 'none'),

@@ -134,6 +134,8 @@ export async function renderWebhook(view, id) {
       h('dt', {}, 'Id'), h('dd', {}, h('code', {}, webhook.id)),
       h('dt', {}, 'Filter'), h('dd', {}, filterText(webhook)),
       h('dt', {}, 'State'), h('dd', {}, stateBadge(webhook), webhook.disabled_reason ? ` ${webhook.disabled_reason}` : ''),
+      webhook.fallback ? [h('dt', {}, 'Fallback'), h('dd', {}, h('a', { href: `#/webhooks/${encodeURIComponent(webhook.fallback.webhook_id)}` },
+        h('code', {}, webhook.fallback.webhook_id)), webhook.fallback.after ? ` after ${webhook.fallback.after}` : ' on dead letter')] : null,
       webhook.description ? [h('dt', {}, 'Description'), h('dd', {}, webhook.description)] : null,
       h('dt', {}, 'Created'), h('dd', {}, time(webhook.created_at))));
   };

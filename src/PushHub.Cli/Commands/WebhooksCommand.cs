@@ -9,7 +9,7 @@ namespace PushHub.Cli.Commands;
 /// <summary><c>pushhub webhooks add|list|rm|deliveries|replay|test|enable|disable|rotate-secret</c>.</summary>
 public static class WebhooksCommand
 {
-    private static readonly string[] s_headers = ["id", "format", "url", "task", "types", "enabled", "description", "created"];
+    private static readonly string[] s_headers = ["id", "format", "url", "task", "types", "enabled", "fallback", "description", "created"];
 
     public static Command Create(CommandBinder binder) => new("webhooks", "Register, list and remove webhooks; read their attempt log; replay events")
     {
@@ -24,7 +24,7 @@ public static class WebhooksCommand
         var format = new Option<string?>("--format") { Description = "standard, slack, discord, teams, telegram, pagerduty or email (mailto: URLs)" };
         var options = new Option<string[]>("--option") { Description = "A format option as name=value, e.g. chat_id=-100123 (repeatable)" };
         var template = new Option<string?>("--template") { Description = "A Liquid template for the message, or @file to read it from a file" };
-        var fallback = new Option<string?>("--fallback") { Description = "The webhook that gets the event when this one dead-letters" };
+        var fallback = new Option<string?>("--fallback") { Description = "The webhook (wh_...) that gets the event when this one dead-letters" };
         var fallbackAfter = new Option<TimeSpan?>("--fallback-after") { Description = "... or is not delivered within this long (00:05:00)" };
         var types = new Option<string[]>("--type") { Description = "Only events of this type (repeatable)" };
         var description = new Option<string?>("--description") { Description = "A note for people" };
@@ -208,5 +208,12 @@ public static class WebhooksCommand
 
     private static IReadOnlyList<string?> Row(Webhook webhook) =>
         [webhook.Id, webhook.Format ?? "standard", webhook.Url, webhook.TaskId ?? "*", webhook.Types is { Count: > 0 } types ? string.Join(' ', types) : "*",
-         webhook.Enabled ? "yes" : $"no ({webhook.DisabledReason})", webhook.Description, Tables.Time(webhook.CreatedAt)];
+         webhook.Enabled ? "yes" : $"no ({webhook.DisabledReason})", Fallback(webhook.Fallback), webhook.Description, Tables.Time(webhook.CreatedAt)];
+
+    private static string? Fallback(WebhookFallback? fallback) => fallback switch
+    {
+        null => null,
+        { After: { } after } => $"{fallback.WebhookId} after {after.ToString("c", CultureInfo.InvariantCulture)}",
+        _ => fallback.WebhookId,
+    };
 }

@@ -29,7 +29,10 @@ public sealed record TaskList(IReadOnlyList<TaskSnapshot> Tasks);
 
 /// <summary>A registered webhook; <see cref="Secret"/> is there only in the answer to its creation.</summary>
 public sealed record Webhook(string Id, string Url, string? TaskId, IReadOnlyList<string>? Types, string? Description, bool Enabled,
-    string? DisabledReason, DateTimeOffset CreatedAt, string? Secret, string? Format = null);
+    string? DisabledReason, DateTimeOffset CreatedAt, string? Secret, string? Format = null, WebhookFallback? Fallback = null);
+
+/// <summary>Where a webhook's event goes when it dead-letters, or is not delivered within <see cref="After"/>.</summary>
+public sealed record WebhookFallback(string WebhookId, TimeSpan? After);
 
 /// <summary>The answer to <c>GET /webhooks</c>.</summary>
 public sealed record WebhookList(IReadOnlyList<Webhook> Webhooks);

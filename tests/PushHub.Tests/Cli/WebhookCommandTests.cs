@@ -92,6 +92,37 @@ public sealed class WebhookCommandTests() : CliHubTest(new Dictionary<string, st
         Assert.Empty((await Hub.Client.GetFromJsonAsync<JsonObject>("/webhooks"))!["webhooks"]!.AsArray());
     }
 
+    [Fact]
+    public async Task Webhooks_add_with_a_fallback_hands_the_event_over_when_the_primary_is_gone()
+    {
+        await using var backup = await WebhookReceiver.StartAsync();
+        await using var primary = await WebhookReceiver.StartAsync();
+        primary.Respond = (_, context) =>
+        {
+            context.Response.StatusCode = 410; // gone: disabled, and what it had pending dead-letters at once
+            return Task.CompletedTask;
+        };
+        var backupAdd = await Cli.RunAsync("webhooks", "add", backup.Url, "--task", "nothing-else", "--json");
+        var backupId = JsonNode.Parse(backupAdd.Output)!["id"]!.GetValue<string>();
+
+        var add = await Cli.RunAsync("webhooks", "add", primary.Url, "--task", "build-1", "--fallback", backupId, "--fallback-after", "00:05:00");
+        var missing = await Cli.RunAsync("webhooks", "add", primary.Url, "--fallback", "wh_missing");
+        var id = add.Lines.Select(line => System.Text.RegularExpressions.Regex.Match(line, @"wh_[0-9a-f]+")).First(match => match.Success).Value;
+        var seq = await Hub.Client.PublishSeqAsync("build-1", "task.failed");
+        await LiveHub.EventuallyAsync(() => backup.Count == 1, Timeout.Token);
+        var list = await Cli.RunAsync("webhooks", "list");
+
+        Assert.True(add.ExitCode == ExitCodes.Ok, add.ToString());
+        Assert.Contains(add.Lines, line => line.Contains(id) && line.Contains($"{backupId} after 00:05:00"));
+        var stored = (await Hub.Client.GetFromJsonAsync<JsonObject>($"/webhooks/{id}"))!["fallback"]!;
+        Assert.Equal((backupId, "00:05:00"), (stored["webhook_id"]!.GetValue<string>(), stored["after"]!.GetValue<string>()));
+        Assert.Contains(list.Lines, line => line.Contains(id) && line.Contains($"{backupId} after 00:05:00"));
+        Assert.Equal($"evt_{seq}", backup.Received[0].Headers["webhook-id"]);
+        Assert.Equal(ExitCodes.Rejected, missing.ExitCode);
+        Assert.Contains("fallback.webhook_id", missing.Error);
+        Assert.Equal(2, (await Hub.Client.GetFromJsonAsync<JsonObject>("/webhooks"))!["webhooks"]!.AsArray().Count);
+    }
+
     /// <summary>Standard Webhooks' v1 signature, computed here from the spec, not by the hub's code.</summary>
     private static string StandardSignature(string secret, ReceivedDelivery delivery)
     {

@@ -1,4 +1,8 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
 using PushHub.Storage;
 using PushHub.Tests.Infrastructure;
 using PushHub.Webhooks;
@@ -135,6 +139,60 @@ public sealed class WebhookFallbackTests
         Assert.Equal(1, harness.Receiver.Count); // disabled: not tried again
     }
 
+    [Fact]
+    public async Task Only_the_node_holding_the_fallback_lease_hands_overdue_deliveries_over()
+    {
+        var leases = new OtherNodeHoldsFallbacks();
+        var time = new FakeTimeProvider(WebhookHarness.Start);
+        await using var primary = await WebhookReceiver.StartAsync();
+        primary.Respond = AlwaysFail;
+        await using var backup = await WebhookReceiver.StartAsync();
+        using var factory = new HubFactory(new Dictionary<string, string?> { ["Webhooks:AllowPrivateNetworks"] = "true" }, time);
+        using var hub = factory.WithWebHostBuilder(builder =>
+            builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<IClusterLeases>(leases))));
+        using var client = hub.CreateClient();
+        var backupId = await RegisterAsync(client, $$$"""{"url":"{{{backup.Url}}}","task_id":"nothing-else"}""");
+        var primaryId = await RegisterAsync(client, $$$"""{"url":"{{{primary.Url}}}","fallback":{"webhook_id":"{{{backupId}}}","after":"00:01:00"}}""");
+
+        await client.PublishSeqAsync("build-1", "task.failed");
+        await WebhookReceiver.WaitForAsync(() => primary.Count == 1, "the primary's first attempt");
+        time.Advance(TimeSpan.FromMinutes(1));
+        var asked = leases.Asked;
+        // Three refusals after the clock moved: at least two whole passes of the loop saw the delivery overdue, and skipped it.
+        await WebhookReceiver.WaitForAsync(() => leases.Asked >= asked + 3, "the dispatcher asking for the fallback lease",
+            () => time.Advance(TimeSpan.FromSeconds(1)));
+        Assert.Equal(0, backup.Count);
+        Assert.DoesNotContain(JsonNode.Parse(await client.GetStringAsync($"/webhooks/{primaryId}/deliveries"))!["deliveries"]!.AsArray(),
+            a => a!["outcome"]!.GetValue<string>() == "fallback");
+
+        leases.Held = true; // the other node went away
+        await WebhookReceiver.WaitForAsync(() => backup.Count == 1, "the delivery to the fallback", () => time.Advance(TimeSpan.FromMilliseconds(10)));
+    }
+
+    /// <summary>The leases of a node whose peer holds <see cref="WebhookDispatcher.FallbackLease"/> until <see cref="Held"/> is set.</summary>
+    private sealed class OtherNodeHoldsFallbacks : IClusterLeases
+    {
+        private int _asked;
+
+        public string NodeId => "node-b";
+
+        public volatile bool Held;
+
+        public int Asked => Volatile.Read(ref _asked);
+
+        public Task<bool> TryAcquireAsync(string name, TimeSpan duration, CancellationToken cancellationToken = default)
+        {
+            if (name != WebhookDispatcher.FallbackLease)
+            {
+                return Task.FromResult(true);
+            }
+            Interlocked.Increment(ref _asked);
+            return Task.FromResult(Held);
+        }
+
+        public Task ReleaseAsync(string name, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    }
+
     private static Task AlwaysFail(int number, Microsoft.AspNetCore.Http.HttpContext context)
     {
         context.Response.StatusCode = 500; // the primary destination is down
@@ -155,13 +213,13 @@ public sealed class WebhookFallbackTests
         using var response = await client.PostAsync("/webhooks", HubClient.Json(body));
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, $"expected 201, got {(int)response.StatusCode}: {text}");
-        return System.Text.Json.Nodes.JsonNode.Parse(text)!["id"]!.GetValue<string>();
+        return JsonNode.Parse(text)!["id"]!.GetValue<string>();
     }
 
     /// <summary>The attempt log once its newest line has <paramref name="outcome"/>.</summary>
-    private static async Task<System.Text.Json.Nodes.JsonArray> WaitForOutcomeAsync(WebhookHarness harness, string webhookId, string outcome)
+    private static async Task<JsonArray> WaitForOutcomeAsync(WebhookHarness harness, string webhookId, string outcome)
     {
-        System.Text.Json.Nodes.JsonArray log = [];
+        JsonArray log = [];
         await WebhookReceiver.WaitForAsync(() => (log = harness.AttemptsAsync(webhookId).Result) is [{ } newest, ..]
             && newest["outcome"]!.GetValue<string>() == outcome, $"'{outcome}' in the attempt log of {webhookId}");
         return log;
