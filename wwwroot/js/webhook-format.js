@@ -117,7 +117,7 @@ function prettyIfJson(rendered) {
 /** Sends the hub's sample event to the webhook now; answers a notice with the attempt. */
 export async function sendTest(webhook) {
   const attempt = await post(`/webhooks/${encodeURIComponent(webhook.id)}/test`);
-  const delivered = attempt.outcome === 'delivered' || attempt.outcome === 'succeeded';
+  const delivered = attempt.outcome === 'succeeded';
   return h('div', { className: `notice ${delivered ? 'notice-ok' : 'notice-error'}`, role: 'status', 'data-test-attempt': attempt.outcome },
     h('strong', {}, `Test to ${webhook.url}: `), badge(attempt.outcome, delivered ? 'completed' : 'failed'),
     h('p', {}, `Status ${attempt.response_status ?? '—'} in ${attempt.duration_ms.toFixed(1)} ms`),

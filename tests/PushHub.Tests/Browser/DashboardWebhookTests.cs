@@ -142,13 +142,13 @@ public sealed class DashboardWebhookTests() : LiveHubTest(Settings())
 
         await row.GetByRole(AriaRole.Link).First.ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Send test", Exact = true }).ClickAsync();
-        await Assertions.Expect(page.Locator("[data-test-attempt='delivered']")).ToContainTextAsync("Status 200");
+        await Assertions.Expect(page.Locator("[data-test-attempt='succeeded']")).ToContainTextAsync("Status 200");
         var sent = Assert.Single(slack.Received);
         Assert.StartsWith("/services/T0123ABCD/B0456EFGH/", sent.PathAndQuery, StringComparison.Ordinal);
         Assert.StartsWith("Deploy *pushhub-test* is completed", sent.Json["text"]!.GetValue<string>(), StringComparison.Ordinal);
 
         // The test send is in the webhook's attempt log, as seq 0.
-        var attempt = page.Locator("tr[data-seq='0'][data-outcome='delivered']");
+        var attempt = page.Locator("tr[data-seq='0'][data-outcome='succeeded']");
         await Assertions.Expect(attempt).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(attempt.Locator("td").Nth(3)).ToHaveTextAsync("200");
         await session.ScreenshotAsync("slack-webhook-test-sent");
