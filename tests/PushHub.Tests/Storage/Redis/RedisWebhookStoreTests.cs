@@ -7,6 +7,7 @@ namespace PushHub.Tests.Storage.Redis;
 
 /// <summary>The webhook store's spec suite against a real Redis, with a second node on its own connection, and what
 /// the Redis provider adds to it.</summary>
+[RequiresRedis]
 public sealed class RedisWebhookStoreTests(RedisFixture redis) : WebhookStoreSpec, IClassFixture<RedisFixture>
 {
     private readonly RedisStores _stores = new(redis);

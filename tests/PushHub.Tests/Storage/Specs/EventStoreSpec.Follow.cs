@@ -4,7 +4,7 @@ namespace PushHub.Tests.Storage.Specs;
 
 public abstract partial class EventStoreSpec
 {
-    [Fact]
+    [SpecFact]
     public async Task Following_from_zero_yields_the_stored_log_then_each_new_commit()
     {
         var stored = await AppendBatchAsync("a", 5);
@@ -19,7 +19,7 @@ public abstract partial class EventStoreSpec
         Assert.Equal("b", live[0].TaskId);
     }
 
-    [Fact]
+    [SpecFact]
     public async Task Following_from_the_middle_starts_right_after_it()
     {
         await AppendBatchAsync("a", 6);
@@ -32,7 +32,7 @@ public abstract partial class EventStoreSpec
         Assert.Equal([next.Seq], (await TakeAsync(follow, 1)).Select(e => e.Seq));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task Following_live_yields_concurrent_commits_once_each_in_seq_order()
     {
         await AppendAsync("before");

@@ -6,7 +6,7 @@ public abstract partial class EventStoreSpec
 {
     private static readonly DateTimeOffset s_keepEverything = DateTimeOffset.MinValue;
 
-    [Fact]
+    [SpecFact]
     public async Task Count_retention_removes_the_oldest_as_a_prefix_and_readers_are_told()
     {
         await AppendAsync("old", key: "k-old");
@@ -26,7 +26,7 @@ public abstract partial class EventStoreSpec
         Assert.Equal(11, Events.HeadSeq); // and the sequence goes on, never reusing a removed seq
     }
 
-    [Fact]
+    [SpecFact]
     public async Task Age_retention_removes_only_what_is_older_than_the_cutoff()
     {
         await AppendAsync("a");
@@ -42,7 +42,7 @@ public abstract partial class EventStoreSpec
         Assert.Equal(0, await Events.PruneAsync(1_000_000, Time.GetUtcNow() - TimeSpan.FromHours(1)));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task Retention_stops_at_the_oldest_event_a_pending_delivery_of_an_enabled_webhook_needs()
     {
         await Webhooks.CreateAsync(Webhook("wh_watch", "watched"));
@@ -59,7 +59,7 @@ public abstract partial class EventStoreSpec
         Assert.Equal([5L], (await ReadAllAsync()).Select(e => e.Seq));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task A_disabled_webhooks_pending_delivery_does_not_hold_retention_back_and_keeps_its_own_copy()
     {
         await Webhooks.CreateAsync(Webhook("wh_off", "watched"));

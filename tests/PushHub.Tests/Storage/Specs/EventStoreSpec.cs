@@ -11,7 +11,7 @@ namespace PushHub.Tests.Storage.Specs;
 /// </summary>
 public abstract partial class EventStoreSpec : StorageSpec
 {
-    [Fact]
+    [SpecFact]
     public async Task An_append_gets_the_next_seq_and_the_commit_time_and_is_stored_as_those_bytes()
     {
         var stored = await AppendAsync("build-17", "task.progress", """{"percent":50}""");
@@ -30,7 +30,7 @@ public abstract partial class EventStoreSpec : StorageSpec
         Assert.Equal(1, Events.FirstSeq);
     }
 
-    [Fact]
+    [SpecFact]
     public async Task A_batch_gets_consecutive_seqs_in_its_order()
     {
         await AppendAsync("a");
@@ -41,7 +41,7 @@ public abstract partial class EventStoreSpec : StorageSpec
         Assert.Equal(["one", "two", "three"], (await ReadAllAsync(1)).Select(e => e.Type));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task A_batch_with_a_bad_item_stores_nothing_and_uses_no_seq()
     {
         await AppendAsync("a");
@@ -57,7 +57,7 @@ public abstract partial class EventStoreSpec : StorageSpec
         Assert.Equal(2, next.Event.Seq);
     }
 
-    [Fact]
+    [SpecFact]
     public async Task Concurrent_appenders_get_gap_free_seqs_each_batch_contiguous()
     {
         var acknowledged = new ConcurrentBag<long[]>();
@@ -78,7 +78,7 @@ public abstract partial class EventStoreSpec : StorageSpec
         Assert.Equal(all, (await ReadAllAsync()).Select(e => e.Seq));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task A_known_idempotency_key_answers_the_stored_original()
     {
         var original = await AppendAsync("a", data: """{"v":1}""", key: "k1");
@@ -91,7 +91,7 @@ public abstract partial class EventStoreSpec : StorageSpec
         Assert.Equal(1, (await Events.ReadPageAsync(new EventQuery(0, 10))).Head);
     }
 
-    [Fact]
+    [SpecFact]
     public async Task Idempotency_keys_hold_per_item_within_and_across_batches()
     {
         var first = await Events.AppendAsync([Input("a", key: "k1"), Input("a", key: "k2"), Input("a", data: """{"dup":true}""", key: "k1")]);
@@ -104,7 +104,7 @@ public abstract partial class EventStoreSpec : StorageSpec
         Assert.Equal([1L, 2L, 3L, 4L], (await ReadAllAsync()).Select(e => e.Seq));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task AppendIfUnchanged_stores_only_while_the_task_has_not_moved_on()
     {
         var started = await AppendAsync("a", "task.started");
@@ -119,7 +119,7 @@ public abstract partial class EventStoreSpec : StorageSpec
         Assert.Equal([1L, 2L], (await ReadAllAsync()).Select(e => e.Seq));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task Range_reads_filter_by_task_and_type()
     {
         await AppendAsync("a", "t1"); // 1
@@ -138,7 +138,7 @@ public abstract partial class EventStoreSpec : StorageSpec
         Assert.All([byTask, byType, both], page => Assert.True(page.Complete));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task UpTo_bounds_the_page_and_a_complete_page_moves_the_cursor_to_it()
     {
         await AppendBatchAsync("a", 5);
@@ -152,7 +152,7 @@ public abstract partial class EventStoreSpec : StorageSpec
         Assert.Equal(5, beyond.NextCursor(1, 99)); // never past the head
     }
 
-    [Fact]
+    [SpecFact]
     public async Task Limit_cuts_the_page_short_and_the_cursor_stops_at_its_last_event()
     {
         await AppendBatchAsync("a", 5);
@@ -168,7 +168,7 @@ public abstract partial class EventStoreSpec : StorageSpec
         Assert.Equal(5, exact.NextCursor(3, null));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task MaxBytes_stops_the_page_once_reached_and_always_returns_one_event()
     {
         var seqs = await AppendBatchAsync("a", 5);
@@ -187,7 +187,7 @@ public abstract partial class EventStoreSpec : StorageSpec
         Assert.True(all.Complete);
     }
 
-    [Fact]
+    [SpecFact]
     public async Task An_empty_filtered_page_is_complete_and_moves_the_cursor_to_the_head()
     {
         await AppendBatchAsync("a", 4);
@@ -205,7 +205,7 @@ public abstract partial class EventStoreSpec : StorageSpec
         Assert.Equal(9, ahead.NextCursor(9, null)); // a cursor is never moved back
     }
 
-    [Fact]
+    [SpecFact]
     public async Task The_task_projection_follows_each_tasks_events()
     {
         await Events.AppendAsync([Input("build-1", EventTypes.Created)]);
@@ -232,7 +232,7 @@ public abstract partial class EventStoreSpec : StorageSpec
         Assert.Equal(["build-1"], (await Events.ListTasksAsync(null, 1)).Select(t => t.TaskId));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task FindSilentTasks_answers_running_tasks_silent_since_then_oldest_first()
     {
         await AppendAsync("quiet", EventTypes.Started);

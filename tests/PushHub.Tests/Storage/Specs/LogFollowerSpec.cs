@@ -32,7 +32,7 @@ public abstract class LogFollowerSpec : StorageSpec
         await base.DisposeAsync();
     }
 
-    [Fact]
+    [SpecFact]
     public async Task Every_event_appended_reaches_a_listener_once_in_seq_order()
     {
         await StartFollowerAsync();
@@ -49,7 +49,7 @@ public abstract class LogFollowerSpec : StorageSpec
         Assert.Equal((await ReadAllAsync()).Select(e => Text(e.Json)), listener.Events.Select(e => Text(e.Json)));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task A_listener_that_joins_mid_stream_gets_exactly_the_events_after_its_start_head()
     {
         await StartFollowerAsync();
@@ -76,7 +76,7 @@ public abstract class LogFollowerSpec : StorageSpec
         Assert.Equal(all.Select(e => e.Seq), early.Seqs);
     }
 
-    [Fact]
+    [SpecFact]
     public async Task The_feed_starts_at_the_stores_head_and_follows_on_from_there()
     {
         await AppendBatchAsync("before", 10);

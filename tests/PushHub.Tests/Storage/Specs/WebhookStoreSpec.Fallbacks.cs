@@ -5,7 +5,7 @@ namespace PushHub.Tests.Storage.Specs;
 
 public abstract partial class WebhookStoreSpec
 {
-    [Fact]
+    [SpecFact]
     public async Task A_coalescing_webhook_is_handed_only_the_newest_pending_progress_of_each_task()
     {
         await Webhooks.CreateAsync(Webhook("wh_chat") with { CoalesceProgress = true });
@@ -25,7 +25,7 @@ public abstract partial class WebhookStoreSpec
         Assert.Equal([1L, 2L, 3L, 4L, 5L], await ClaimedSeqsAsync("wh_plain"));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task A_dead_letter_hands_its_event_to_the_fallback_once_with_a_line_in_both_logs()
     {
         await Webhooks.CreateAsync(Webhook("wh_backup"));
@@ -52,7 +52,7 @@ public abstract partial class WebhookStoreSpec
         Assert.Empty(await ClaimedSeqsAsync("wh_backup"));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task Disabling_hands_every_pending_delivery_to_the_fallback()
     {
         await Webhooks.CreateAsync(Webhook("wh_backup", "nothing-else"));
@@ -68,7 +68,7 @@ public abstract partial class WebhookStoreSpec
         Assert.Equal(3, (await Webhooks.ListDeadLettersAsync(["wh_main"], 10)).Count);
     }
 
-    [Fact]
+    [SpecFact]
     public async Task An_overdue_delivery_is_handed_to_the_fallback_once_and_stays_pending_itself()
     {
         await Webhooks.CreateAsync(Webhook("wh_backup", "nothing-else"));
@@ -89,7 +89,7 @@ public abstract partial class WebhookStoreSpec
         Assert.Equal(["fallback"], (await Webhooks.ListAttemptsAsync("wh_backup", 10)).Select(a => a.Outcome));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task A_disabled_webhooks_pending_delivery_is_still_handed_to_the_fallback_after_its_after()
     {
         await Webhooks.CreateAsync(Webhook("wh_backup", "nothing-else"));
@@ -111,7 +111,7 @@ public abstract partial class WebhookStoreSpec
         Assert.Equal(["fallback"], (await Webhooks.ListAttemptsAsync("wh_backup", 10)).Select(a => a.Outcome));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task A_handed_over_delivery_is_never_handed_straight_back_to_where_it_came_from()
     {
         // The API refuses this cycle; the store must not bounce an event for ever should one be stored anyway.
@@ -129,7 +129,7 @@ public abstract partial class WebhookStoreSpec
         Assert.Equal(["dead_letter", "fallback"], (await Webhooks.ListAttemptsAsync("wh_b", 10)).Select(a => a.Outcome));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task Replay_enqueues_the_stored_events_that_match_the_webhook_with_fresh_attempts()
     {
         await AppendAsync("build-1", "task.started");   // 1
@@ -148,7 +148,7 @@ public abstract partial class WebhookStoreSpec
         Assert.Equal(3, await Webhooks.ReplayAsync("wh_builds", 0, null));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task Dead_letters_keep_their_event_through_retention_and_replay_or_delete()
     {
         await Webhooks.CreateAsync(Webhook("wh_1"));
@@ -186,7 +186,7 @@ public abstract partial class WebhookStoreSpec
         Assert.Empty(await Webhooks.ListDeadLettersAsync(null, 10));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task The_attempt_log_is_newest_first_and_capped()
     {
         await Webhooks.CreateAsync(Webhook("wh_1"));

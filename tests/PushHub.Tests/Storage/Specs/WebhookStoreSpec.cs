@@ -11,7 +11,7 @@ public abstract partial class WebhookStoreSpec : StorageSpec
 {
     protected static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
 
-    [Fact]
+    [SpecFact]
     public async Task A_webhook_is_stored_with_every_field_and_listed_newest_first()
     {
         var full = Webhook("wh_full", "build-*", ["task.failed", "task.completed"]) with
@@ -41,7 +41,7 @@ public abstract partial class WebhookStoreSpec : StorageSpec
         Assert.Equal(["wh_newer", "wh_full"], (await Webhooks.ListEnabledAsync()).Select(w => w.Id));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task An_update_is_one_atomic_step()
     {
         await Webhooks.CreateAsync(Webhook("wh_1") with { Description = "0" });
@@ -61,7 +61,7 @@ public abstract partial class WebhookStoreSpec : StorageSpec
         Assert.Null(missing);
     }
 
-    [Fact]
+    [SpecFact]
     public async Task Deleting_a_webhook_removes_its_deliveries_attempt_log_and_dead_letters()
     {
         await Webhooks.CreateAsync(Webhook("wh_gone"));
@@ -82,7 +82,7 @@ public abstract partial class WebhookStoreSpec : StorageSpec
         Assert.False(await Webhooks.ResolveAsync(claimed, null, new DeliveryResolution.Delivered()));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task An_append_enqueues_one_delivery_for_each_enabled_webhook_it_matches()
     {
         await Webhooks.CreateAsync(Webhook("wh_all"));
@@ -104,7 +104,7 @@ public abstract partial class WebhookStoreSpec : StorageSpec
         Assert.Empty(await ClaimedSeqsAsync("wh_off")); // it was not enqueued while disabled
     }
 
-    [Fact]
+    [SpecFact]
     public async Task A_claimed_delivery_is_not_claimed_again_until_its_lease_ends_and_then_only_the_new_claim_resolves_it()
     {
         await Webhooks.CreateAsync(Webhook("wh_1"));
@@ -133,7 +133,7 @@ public abstract partial class WebhookStoreSpec : StorageSpec
         Assert.Equal(0, (await Webhooks.CountAsync()).PendingDeliveries);
     }
 
-    [Fact]
+    [SpecFact]
     public async Task Concurrent_claimers_never_get_the_same_delivery()
     {
         await Webhooks.CreateAsync(Webhook("wh_1"));
@@ -160,7 +160,7 @@ public abstract partial class WebhookStoreSpec : StorageSpec
         Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), claimed.Order());
     }
 
-    [Fact]
+    [SpecFact]
     public async Task A_claim_hands_out_the_oldest_due_deliveries_first_and_at_most_max()
     {
         await Webhooks.CreateAsync(Webhook("wh_1"));
@@ -173,7 +173,7 @@ public abstract partial class WebhookStoreSpec : StorageSpec
         Assert.Empty((await Webhooks.ClaimDueAsync("wh_missing", Time.GetUtcNow(), Lease, 3)).Deliveries);
     }
 
-    [Fact]
+    [SpecFact]
     public async Task A_retry_puts_the_delivery_back_until_its_time_spending_an_attempt_or_not()
     {
         await Webhooks.CreateAsync(Webhook("wh_1"));
@@ -199,7 +199,7 @@ public abstract partial class WebhookStoreSpec : StorageSpec
         Assert.Equal(deferTo, log[0].NextAttemptAt);
     }
 
-    [Fact]
+    [SpecFact]
     public async Task A_released_claim_is_due_again_at_once_and_a_discarded_one_is_gone_without_a_dead_letter()
     {
         await Webhooks.CreateAsync(Webhook("wh_1"));
@@ -216,7 +216,7 @@ public abstract partial class WebhookStoreSpec : StorageSpec
         Assert.Equal(["lost"], (await Webhooks.ListAttemptsAsync("wh_1", 10)).Select(a => a.Outcome));
     }
 
-    [Fact]
+    [SpecFact]
     public async Task A_dead_letter_takes_the_delivery_out_with_its_own_copy_of_the_event()
     {
         await Webhooks.CreateAsync(Webhook("wh_1"));
@@ -234,7 +234,7 @@ public abstract partial class WebhookStoreSpec : StorageSpec
         Assert.Null(await Webhooks.NextDueAsync());
     }
 
-    [Fact]
+    [SpecFact]
     public async Task Disabling_on_a_gone_answer_dead_letters_everything_the_webhook_has_pending()
     {
         await Webhooks.CreateAsync(Webhook("wh_1"));
@@ -257,7 +257,7 @@ public abstract partial class WebhookStoreSpec : StorageSpec
         Assert.Equal(new WebhookCounts(1, 4, 3), await Webhooks.CountAsync()); // wh_other's four; wh_1 gets no more
     }
 
-    [Fact]
+    [SpecFact]
     public async Task NextDue_answers_when_the_next_delivery_of_an_enabled_webhook_falls_due()
     {
         Assert.Null(await Webhooks.NextDueAsync());
@@ -270,7 +270,7 @@ public abstract partial class WebhookStoreSpec : StorageSpec
         Assert.Null(await Webhooks.NextDueAsync());
     }
 
-    [Fact]
+    [SpecFact]
     public async Task Count_answers_enabled_webhooks_pending_deliveries_and_dead_letters()
     {
         Assert.Equal(new WebhookCounts(0, 0, 0), await Webhooks.CountAsync());
