@@ -66,7 +66,7 @@ export function formatFields(urlInput) {
     h('div', { className: 'field' }, h('label', { for: 'webhook-format' }, 'Format'), format),
     optionBox,
     h('div', { className: 'field wide' }, h('label', { for: 'webhook-template' }, 'Template (optional, Liquid)'), template,
-      h('p', { className: 'hint', id: 'webhook-template-hint' }, 'Fields: {{ event.task_id }}, {{ event.type }}, {{ event.data.percent }}, {{ event.data.message }}. The preview renders a sample failed task.')),
+      h('p', { className: 'hint', id: 'webhook-template-hint' }, 'Fields: {{ task_id }}, {{ type }}, {{ status }}, {{ percent }}, {{ message }}, {{ error }}, {{ headline }}, {{ link }}, {{ data.… }}. The preview renders a sample failed task.')),
     h('div', { className: 'field wide' }, h('span', { className: 'label' }, 'Preview'), preview),
     h('div', { className: 'field' }, h('label', { for: 'webhook-fallback' }, 'Fallback webhook'), fallback,
       h('p', { className: 'hint', id: 'webhook-fallback-hint' }, 'Gets the event when this one dead-letters, or is not delivered in time.')),
@@ -117,7 +117,7 @@ function prettyIfJson(rendered) {
 /** Sends the hub's sample event to the webhook now; answers a notice with the attempt. */
 export async function sendTest(webhook) {
   const attempt = await post(`/webhooks/${encodeURIComponent(webhook.id)}/test`);
-  const delivered = attempt.outcome === 'delivered' || attempt.outcome === 'succeeded';
+  const delivered = attempt.outcome === 'succeeded';
   return h('div', { className: `notice ${delivered ? 'notice-ok' : 'notice-error'}`, role: 'status', 'data-test-attempt': attempt.outcome },
     h('strong', {}, `Test to ${webhook.url}: `), badge(attempt.outcome, delivered ? 'completed' : 'failed'),
     h('p', {}, `Status ${attempt.response_status ?? '—'} in ${attempt.duration_ms.toFixed(1)} ms`),

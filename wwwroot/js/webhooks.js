@@ -194,6 +194,6 @@ export async function renderWebhook(view, id) {
 }
 
 function outcomeKind(outcome) {
-  return { succeeded: 'completed', delivered: 'completed', failed: 'failed', dead_letter: 'stuck' }[outcome] ?? 'created';
+  return { succeeded: 'completed', failed: 'failed', dead_letter: 'stuck' }[outcome] ?? 'created';
 }
 

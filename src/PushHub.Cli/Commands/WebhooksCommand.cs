@@ -160,7 +160,7 @@ public static class WebhooksCommand
                     session.Out.WriteLine($"response {attempt.Response}");
                 }
             });
-            return attempt.Outcome is "delivered" or "succeeded" ? ExitCodes.Ok : ExitCodes.NotDelivered;
+            return attempt.Outcome is "succeeded" ? ExitCodes.Ok : ExitCodes.NotDelivered;
         });
     }
 

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using PushHub.Hub;
 using PushHub.Storage;
+using PushHub.Webhooks.Formats;
 
 namespace PushHub.Webhooks;
 
@@ -17,6 +18,7 @@ internal sealed partial class WebhookDispatcher(
     IWebhookStore store,
     IClusterLeases leases,
     WebhookSender sender,
+    DeliveryPacer pacer,
     IEventFeed feed,
     IOptions<WebhookOptions> options,
     TimeProvider time,
@@ -33,10 +35,14 @@ internal sealed partial class WebhookDispatcher(
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     // Counters for the concurrency limits only: which delivery goes out is the store's claim, not these.
     private readonly ConcurrentDictionary<string, int> _inFlightByEndpoint = new(StringComparer.Ordinal);
+    // Each webhook's pacing rule, with the fields it was worked out from: opening a destination parses its options.
+    private readonly ConcurrentDictionary<string, (string Format, string Url, string? Options, PacingRule? Rule)> _pacing = new(StringComparer.Ordinal);
     private int _inFlight;
     private long _attempted;
     private long _lastLoop;
     private DateTimeOffset _dispatchedAt;
+    // The earliest time a webhook held back by its pacing may send again, as of the last look; null when none was.
+    private DateTimeOffset? _pacedUntil;
     private DateTimeOffset _countedAt = DateTimeOffset.MinValue;
     private DateTimeOffset _fallbacksCheckedAt = DateTimeOffset.MinValue;
     private volatile bool _countsChanged = true;
@@ -108,6 +114,7 @@ internal sealed partial class WebhookDispatcher(
         _dispatchedAt = now;
         await HandOverOverdueAsync(now, cancellationToken);
         var webhooks = await store.ListEnabledAsync(cancellationToken);
+        _pacedUntil = null;
         foreach (var webhook in webhooks)
         {
             var free = Math.Min(_options.MaxConcurrentPerEndpoint - _inFlightByEndpoint.GetValueOrDefault(webhook.Id),
@@ -116,10 +123,32 @@ internal sealed partial class WebhookDispatcher(
             {
                 continue;
             }
+            var rule = PacingOf(webhook);
+            if (rule is not null)
+            {
+                // Not allowed yet: left pending and unclaimed, so nothing is spent and the breaker hears nothing.
+                // (Against the clock as it is now: the pacer answers "now" for a key it has not seen, later than `now` above.)
+                if (pacer.NextAllowed(rule) is var allowed && allowed > time.GetUtcNow())
+                {
+                    HeldUntil(allowed);
+                    continue;
+                }
+                if (rule.Interval > TimeSpan.Zero)
+                {
+                    free = 1;
+                }
+            }
             var claim = await store.ClaimDueAsync(webhook.Id, now, _options.LeaseDuration, free, cancellationToken);
             metrics.Coalesced(claim.Coalesced);
             foreach (var delivery in claim.Deliveries)
             {
+                if (rule is not null && !pacer.TryAcquire(rule, out var notBefore))
+                {
+                    // Another webhook to the same destination (a Telegram chat, a routing key) took the slot meanwhile.
+                    HeldUntil(notBefore);
+                    await store.ResolveAsync(delivery, null, new DeliveryResolution.Release(), CancellationToken.None);
+                    continue;
+                }
                 Interlocked.Increment(ref _attempted);
                 Interlocked.Increment(ref _inFlight);
                 _inFlightByEndpoint.AddOrUpdate(webhook.Id, 1, (_, count) => count + 1);
@@ -159,8 +188,11 @@ internal sealed partial class WebhookDispatcher(
         }
         if (next.Value <= _dispatchedAt)
         {
-            // Due when we last looked, yet not claimed: held back by a concurrency limit. A finished attempt wakes us.
-            return s_tick;
+            // Due when we last looked, yet not claimed: held back by pacing (look again when it allows), or by a
+            // concurrency limit (a finished attempt wakes us).
+            return _pacedUntil is { } paced && paced - time.GetUtcNow() is var untilPaced && untilPaced < s_tick
+                ? (untilPaced > TimeSpan.Zero ? untilPaced : TimeSpan.Zero)
+                : s_tick;
         }
         var wait = next.Value - time.GetUtcNow();
         // Not positive: it fell due while we looked (the clock moved), so look again at once.
@@ -178,6 +210,26 @@ internal sealed partial class WebhookDispatcher(
         _countsChanged = false;
         _countedAt = now;
         metrics.Counted(await store.CountAsync(cancellationToken));
+    }
+
+    private PacingRule? PacingOf(WebhookRecord webhook)
+    {
+        if (_pacing.TryGetValue(webhook.Id, out var known) && known.Format == webhook.Format && known.Url == webhook.Url
+            && known.Options == webhook.OptionsJson)
+        {
+            return known.Rule;
+        }
+        var rule = sender.Pacing(webhook);
+        _pacing[webhook.Id] = (webhook.Format, webhook.Url, webhook.OptionsJson, rule);
+        return rule;
+    }
+
+    private void HeldUntil(DateTimeOffset allowed)
+    {
+        if (_pacedUntil is not { } earliest || allowed < earliest)
+        {
+            _pacedUntil = allowed;
+        }
     }
 
     private async Task AttemptAsync(WebhookRecord webhook, ClaimedDelivery delivery, CancellationToken cancellationToken)

@@ -131,8 +131,16 @@ public static class WebhookEndpoints
         return TypedResults.Ok(webhook.ToWebhook(sender.Destination(webhook)));
     }
 
-    private static async Task<IResult> DeleteAsync(string id, IWebhookStore store, WebhookSender sender)
+    private static async Task<IResult> DeleteAsync(string id, IWebhookStore store, WebhookSender sender, WebhookFallbacks fallbacks,
+        HttpContext context)
     {
+        using var held = await fallbacks.HoldForDeleteAsync(context.RequestAborted);
+        if (await fallbacks.FallingBackToAsync(id, context.RequestAborted) is [_, ..] referrers)
+        {
+            return Problems.Status(StatusCodes.Status409Conflict, "Webhook is a fallback",
+                $"webhook {string.Join(", ", referrers)} falls back to '{id}'; give {(referrers.Count == 1 ? "it" : "them")} another fallback " +
+                "(PATCH with \"fallback\") or none (\"fallback\": null) before deleting this one");
+        }
         if (!await store.DeleteAsync(id))
         {
             return NotFound(id);
@@ -208,7 +216,7 @@ public static class WebhookEndpoints
         var destination = sender.Destination(webhook);
         var type = destination.Format.SupportedTypes is { } supported && !supported.Contains(EventTypes.Completed) ? supported[0] : EventTypes.Completed;
         var result = await sender.SendAsync(webhook, destination, formats.Sample(type, "pushhub-test"), context.RequestAborted);
-        var attempt = new DeliveryAttemptRecord(webhook.Id, 0, 1, result.Succeeded ? "delivered" : "failed", result.Status, result.DurationMs,
+        var attempt = new DeliveryAttemptRecord(webhook.Id, 0, 1, result.Succeeded ? "succeeded" : "failed", result.Status, result.DurationMs,
             result.Error, result.Response, attemptedAt, null);
         await store.AppendAttemptAsync(attempt, CancellationToken.None);
         return TypedResults.Ok(attempt.ToDeliveryAttempt());

@@ -30,6 +30,20 @@ internal sealed class WebhookFallbacks(IWebhookStore store, WebhookAccess access
         return new Release(_writes);
     }
 
+    /// <summary>
+    /// Held while a webhook is deleted: a webhook that others fall back to is not deleted (they would point at nothing),
+    /// and no patch may make one fall back to it meanwhile.
+    /// </summary>
+    public async Task<IDisposable> HoldForDeleteAsync(CancellationToken cancellationToken)
+    {
+        await _writes.WaitAsync(cancellationToken);
+        return new Release(_writes);
+    }
+
+    /// <summary>The ids of the webhooks whose fallback is <paramref name="id"/>.</summary>
+    public async Task<IReadOnlyList<string>> FallingBackToAsync(string id, CancellationToken cancellationToken) =>
+        (await store.ListAsync(cancellationToken)).Where(webhook => webhook.FallbackWebhookId == id).Select(webhook => webhook.Id).ToList();
+
     /// <summary>Adds an error naming <c>fallback.webhook_id</c> when the fallback of <paramref name="request"/> may not be
     /// used by <paramref name="user"/> for the webhook <paramref name="selfId"/>.</summary>
     public async Task CheckAsync(ClaimsPrincipal user, string selfId, WebhookRequest request, ValidationErrors errors,

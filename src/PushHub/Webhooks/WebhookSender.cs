@@ -44,6 +44,13 @@ internal sealed class WebhookSender(NotificationFormats formats, NotificationSen
     public NotificationDestination Destination(WebhookRecord webhook) => formats.Open(webhook.Format, webhook.Url, webhook.OptionsJson, webhook.Template,
         new SigningSecrets(webhook.Secret, webhook.PreviousSecret, webhook.PreviousSecretUntil));
 
+    /// <summary>How often the webhook's service lets requests go (<see cref="NotificationFormat.Pacing"/>), or null.</summary>
+    public PacingRule? Pacing(WebhookRecord webhook)
+    {
+        var destination = Destination(webhook);
+        return destination.Format.Pacing(destination);
+    }
+
     public Task<AttemptResult> SendAsync(WebhookRecord webhook, ClaimedDelivery delivery, CancellationToken cancellationToken)
     {
         var stored = new HubEvent(delivery.Seq, delivery.TaskId, delivery.Type, delivery.EventTimestamp, delivery.Json!.Value);

@@ -115,6 +115,50 @@ public sealed class DashboardWebhookTests() : LiveHubTest(Settings())
         Assert.Empty(session.Errors);
     }
 
+    [ChromiumFact]
+    public async Task A_slack_webhook_made_in_the_dashboard_previews_its_template_and_sends_a_test()
+    {
+        await using var slack = await ServiceFakes.StartAsync();
+        await using var session = await DashboardSession.OpenAsync(Hub.BaseAddress);
+        var page = session.Page;
+        await session.GotoAsync("#/webhooks");
+        await page.GetByLabel("Format", new() { Exact = true }).SelectOptionAsync("slack");
+        await page.GetByLabel("URL", new() { Exact = true }).FillAsync(slack.SlackUrl);
+        await page.GetByLabel("Template (optional, Liquid)").FillAsync("Deploy *{{ task_id }}* is {{ status }} at {{ percent }} %: {{ error }}");
+
+        // The live preview is the body Slack would get for the hub's sample event, rendered by the hub.
+        var preview = page.Locator("#webhook-preview .preview-body");
+        await Assertions.Expect(preview).ToContainTextAsync("\"text\": \"Deploy *build-17* is failed at 40 %: out of memory\"");
+        await Assertions.Expect(preview).ToContainTextAsync("\"blocks\"");
+        await session.ScreenshotAsync("slack-webhook-preview");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Register webhook" }).ClickAsync();
+
+        var row = page.Locator("tr[data-webhook]");
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        var id = (await row.GetAttributeAsync("data-webhook"))!;
+        // The list shows the URL with its token masked.
+        await Assertions.Expect(row).ToContainTextAsync("/services/T…/B…/****");
+        await Assertions.Expect(row).Not.ToContainTextAsync(slack.SlackToken);
+
+        await row.GetByRole(AriaRole.Link).First.ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send test", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-test-attempt='succeeded']")).ToContainTextAsync("Status 200");
+        var sent = Assert.Single(slack.Received);
+        Assert.StartsWith("/services/T0123ABCD/B0456EFGH/", sent.PathAndQuery, StringComparison.Ordinal);
+        Assert.StartsWith("Deploy *pushhub-test* is completed", sent.Json["text"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // The test send is in the webhook's attempt log, as seq 0.
+        var attempt = page.Locator("tr[data-seq='0'][data-outcome='succeeded']");
+        await Assertions.Expect(attempt).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(attempt.Locator("td").Nth(3)).ToHaveTextAsync("200");
+        await session.ScreenshotAsync("slack-webhook-test-sent");
+        var stored = JsonNode.Parse(await Client.GetStringAsync($"/webhooks/{id}"))!;
+        Assert.Equal("slack", stored["format"]!.GetValue<string>());
+        Assert.Contains("{{ task_id }}", stored["template"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        Assert.Empty(session.Errors);
+    }
+
     private async Task WaitForDeadLettersAsync(int count)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

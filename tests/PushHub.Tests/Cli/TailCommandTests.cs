@@ -84,10 +84,16 @@ public sealed class TailCommandTests : CliHubTest
     public async Task Tail_stops_cleanly_when_cancelled_like_ctrl_c()
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Timeout.Token);
-        var handler = new CuttingHandler(_ => null) { Connected = _ => { stop.Cancel(); return Task.CompletedTask; } };
-        var runner = new CliRunner { CreateHandler = () => handler, Environment = { ["PUSHHUB_URL"] = Hub.BaseAddress.ToString() } };
+        var seq = await Hub.Client.PublishSeqAsync("build-4", "task.started");
+        var runner = new CliRunner { Environment = { ["PUSHHUB_URL"] = Hub.BaseAddress.ToString() } };
+        var output = new SnapshotWriter();
 
-        var result = await runner.RunAsync(["tail", "--task", "build-4"], stop.Token);
+        // Cancelled while it streams: once it has shown the event, as a user presses Ctrl+C in front of it.
+        var running = runner.RunAsync(["tail", "--task", "build-4", "--after", "0"], stop.Token, output);
+        await LiveHub.EventuallyAsync(() => output.Snapshot().Contains($"{seq} build-4 task.started", StringComparison.Ordinal) || running.IsCompleted, Timeout.Token);
+        Assert.False(running.IsCompleted, "tail ended before it was cancelled");
+        await stop.CancelAsync();
+        var result = await running;
 
         Assert.False(Timeout.IsCancellationRequested, "tail did not stop when cancelled");
         Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
@@ -123,5 +129,41 @@ public sealed class TailCommandTests : CliHubTest
 
         Assert.True(result.ExitCode == ExitCodes.Rejected, result.ToString());
         Assert.Contains("may not read task 'deploy-9'", result.Error);
+    }
+
+    /// <summary>Output that a test may read while the command still writes to it.</summary>
+    private sealed class SnapshotWriter : StringWriter
+    {
+        public string Snapshot()
+        {
+            lock (this)
+            {
+                return ToString();
+            }
+        }
+
+        public override void Write(char value)
+        {
+            lock (this)
+            {
+                base.Write(value);
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            lock (this)
+            {
+                base.Write(value);
+            }
+        }
+
+        public override void Write(char[] buffer, int index, int count)
+        {
+            lock (this)
+            {
+                base.Write(buffer, index, count);
+            }
+        }
     }
 }

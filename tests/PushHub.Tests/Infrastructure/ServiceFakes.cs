@@ -17,6 +17,9 @@ public sealed record FakeRequest(int Number, string Method, string PathAndQuery,
     public string BodyText => Encoding.UTF8.GetString(Body);
 
     public JsonNode Json => JsonNode.Parse(Body)!;
+
+    /// <summary>When it arrived, on the clock the fakes were started with (the hub's fake clock in pacing tests).</summary>
+    public DateTimeOffset At { get; init; }
 }
 
 /// <summary>An answer a fake gives: status, headers and body, as the real service sends them.</summary>
@@ -96,11 +99,16 @@ public sealed record FakeAnswer(int Status, string? Body = null, string ContentT
 public sealed class ServiceFakes : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly TimeProvider _clock;
     private readonly ConcurrentQueue<FakeRequest> _received = new();
     private readonly ConcurrentQueue<FakeAnswer> _script = new();
     private int _count;
 
-    private ServiceFakes(WebApplication app) => _app = app;
+    private ServiceFakes(WebApplication app, TimeProvider clock)
+    {
+        _app = app;
+        _clock = clock;
+    }
 
     /// <summary>The base address, such as <c>http://127.0.0.1:41234</c>.</summary>
     public string BaseUrl { get; private set; } = "";
@@ -129,13 +137,17 @@ public sealed class ServiceFakes : IAsyncDisposable
 
     public int Count => Volatile.Read(ref _count);
 
-    public static async Task<ServiceFakes> StartAsync()
+    /// <summary>While set, every request that no scripted answer is left for gets this one: the service is down.</summary>
+    public FakeAnswer? Outage { get; set; }
+
+    /// <summary>Starts the fakes; <paramref name="clock"/> (the system clock unless given) stamps <see cref="FakeRequest.At"/>.</summary>
+    public static async Task<ServiceFakes> StartAsync(TimeProvider? clock = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var fakes = new ServiceFakes(app);
+        var fakes = new ServiceFakes(app, clock ?? TimeProvider.System);
         app.MapPost("/{**path}", fakes.HandleAsync);
         await app.StartAsync();
         fakes.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
@@ -158,8 +170,8 @@ public sealed class ServiceFakes : IAsyncDisposable
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var number = Interlocked.Increment(ref _count);
         var path = context.Request.Path.Value + context.Request.QueryString.Value;
-        _received.Enqueue(new FakeRequest(number, context.Request.Method, path, headers, body.ToArray()));
-        var answer = _script.TryDequeue(out var scripted) ? scripted : Usual(context.Request.Path.Value ?? "");
+        _received.Enqueue(new FakeRequest(number, context.Request.Method, path, headers, body.ToArray()) { At = _clock.GetUtcNow() });
+        var answer = _script.TryDequeue(out var scripted) ? scripted : Outage ?? Usual(context.Request.Path.Value ?? "");
         context.Response.StatusCode = answer.Status;
         foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>())
         {

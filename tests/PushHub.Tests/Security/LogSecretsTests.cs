@@ -118,6 +118,87 @@ public sealed class LogSecretsTests
         }
     }
 
+    [Fact]
+    public async Task No_slack_webhook_token_or_telegram_bot_token_reaches_any_log_line()
+    {
+        var sink = new CapturingSink();
+        await using var fakes = await ServiceFakes.StartAsync();
+        using var hub = SecuredHub.Create(new Dictionary<string, string?>
+        {
+            ["Serilog:MinimumLevel:Default"] = "Verbose",
+            ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Verbose",
+            ["Serilog:MinimumLevel:Override:Microsoft"] = "Verbose",
+            ["Serilog:MinimumLevel:Override:System"] = "Verbose",
+            ["Webhooks:AllowPrivateNetworks"] = "true",
+        });
+        using var factory = hub.WithWebHostBuilder(builder => builder.ConfigureServices(services => services.AddSingleton<ILogEventSink>(sink)));
+        using var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SecuredHub.AdminKey);
+        // One task each, so that each scripted failure reaches only the service it echoes.
+        var slack = $$"""{"format":"slack","url":"{{fakes.SlackUrl}}","task_id":"slack-1"}""";
+        var telegram = $$$"""{"format":"telegram","url":"{{{fakes.TelegramUrl}}}","options":{"chat_id":"-100123"},"task_id":"telegram-1"}""";
+
+        // Create (and a refused create with the same URLs), then a test send to each.
+        var ids = new List<string>();
+        foreach (var body in new[] { slack, telegram })
+        {
+            using var created = await client.PostAsync("/webhooks", HubClient.Json(body));
+            Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+            ids.Add(System.Text.Json.Nodes.JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!.GetValue<string>());
+            (await client.PostAsync("/webhooks", HubClient.Json(body[..^1] + ""","template":"{% if %}","bogus":1}"""))).Dispose();
+        }
+        foreach (var id in ids)
+        {
+            using var test = await client.PostAsync($"/webhooks/{id}/test", null);
+            Assert.Equal(System.Net.HttpStatusCode.OK, test.StatusCode);
+        }
+
+        // Each service fails with an answer that echoes its token (raw and URL-encoded): a 500 (retried), then a 400 (a dead letter).
+        string[] echoes =
+        [
+            $"bad hook /services/T0123ABCD/B0456EFGH/{fakes.SlackToken}",
+            $"bad bot {fakes.TelegramToken} {Uri.EscapeDataString(fakes.TelegramToken)}",
+        ];
+        string[] tasks = ["slack-1", "telegram-1"];
+        for (var i = 0; i < ids.Count; i++)
+        {
+            fakes.Enqueue(FakeAnswer.Of(500, echoes[i]));
+            (await client.PostAsync("/events", HubClient.Json($$"""{"task_id":"{{tasks[i]}}","type":"task.started"}"""))).Dispose();
+            await WaitForOutcomesAsync(client, [ids[i]], "failed");
+            fakes.Enqueue(FakeAnswer.Of(400, echoes[i]));
+            (await client.PostAsync("/events", HubClient.Json($$"""{"task_id":"{{tasks[i]}}","type":"task.failed"}"""))).Dispose();
+            await WaitForOutcomesAsync(client, [ids[i]], "dead_letter", "disabled");
+        }
+
+        var lines = sink.Lines.ToList();
+        Assert.Contains(lines, line => line.Contains("/webhooks", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("dead letter", StringComparison.Ordinal) || line.Contains("disabled", StringComparison.Ordinal));
+        foreach (var secret in new[] { fakes.SlackToken, fakes.TelegramToken, Uri.EscapeDataString(fakes.TelegramToken), fakes.TelegramToken.Split(':')[1] })
+        {
+            var leaked = lines.FirstOrDefault(line => line.Contains(secret, StringComparison.Ordinal));
+            Assert.True(leaked is null, $"a service token reached the logs: {leaked}");
+        }
+    }
+
+    /// <summary>Waits until every webhook's attempt log has a line with one of <paramref name="outcomes"/>.</summary>
+    private static async Task WaitForOutcomesAsync(HttpClient client, IEnumerable<string> ids, params string[] outcomes)
+    {
+        foreach (var id in ids)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (true)
+            {
+                var log = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync($"/webhooks/{id}/deliveries"))!["deliveries"]!.AsArray();
+                if (log.Any(line => outcomes.Contains(line!["outcome"]!.GetValue<string>())))
+                {
+                    break;
+                }
+                Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for a {string.Join(" or ", outcomes)} attempt on {id}");
+                await Task.Delay(20);
+            }
+        }
+    }
+
     private static async Task<string> IssueAsync(WebApplicationFactory<Program> factory, string key, string tasks, int ttl)
     {
         using var client = factory.CreateClient();

@@ -44,6 +44,27 @@ public sealed class WebhookFallbackApiTests : IDisposable
         Assert.Null((await GetAsync(backup))["fallback"]);
     }
 
+    [Fact]
+    public async Task A_webhook_that_another_falls_back_to_is_not_deleted_until_that_one_points_elsewhere()
+    {
+        var backup = await CreateAsync(_client, """{"url":"https://example.com/backup"}""");
+        var primary = await CreateAsync(_client, $$$"""{"url":"https://example.com/primary","fallback":{"webhook_id":"{{{backup}}}"}}""");
+
+        using (var refused = await _client.DeleteAsync($"/webhooks/{backup}"))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            var detail = (await refused.ReadProblemAsync())["detail"]!.GetValue<string>();
+            Assert.Contains(primary, detail, StringComparison.Ordinal);
+            Assert.Contains("\"fallback\": null", detail, StringComparison.Ordinal);
+        }
+        Assert.Equal(backup, (await GetAsync(backup))["id"]!.GetValue<string>());
+        Assert.Equal((backup, null), Fallback(await GetAsync(primary)));
+
+        await PatchAsync(primary, """{"fallback":null}""");
+        using var deleted = await _client.DeleteAsync($"/webhooks/{backup}");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+    }
+
     [Theory]
     [InlineData("""{"webhook_id":"wh_missing"}""", "fallback.webhook_id")]
     [InlineData("""{"webhook_id":""}""", "fallback.webhook_id")]

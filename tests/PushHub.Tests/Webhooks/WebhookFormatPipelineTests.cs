@@ -244,7 +244,7 @@ public sealed class WebhookFormatPipelineTests : IAsyncLifetime
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);
         var attempt = JsonNode.Parse(text)!;
-        Assert.Equal("delivered", attempt["outcome"]!.GetValue<string>());
+        Assert.Equal("succeeded", attempt["outcome"]!.GetValue<string>());
         Assert.Equal(0, attempt["seq"]!.GetValue<long>());
         Assert.Equal(200, attempt["response_status"]!.GetValue<int>());
         Assert.Contains("pushhub-test", Assert.Single(_fakes.Received).Json["text"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -256,7 +256,7 @@ public sealed class WebhookFormatPipelineTests : IAsyncLifetime
         Assert.Contains("chat not found", failed["error"]!.GetValue<string>(), StringComparison.Ordinal);
 
         var log = await _harness.AttemptsAsync(id);
-        Assert.Equal(["failed", "delivered"], log.Select(a => a!["outcome"]!.GetValue<string>()));
+        Assert.Equal(["failed", "succeeded"], log.Select(a => a!["outcome"]!.GetValue<string>()));
         Assert.Empty(await _harness.DeadLettersAsync(id));
         var stats = JsonNode.Parse(await _harness.Client.GetStringAsync($"/webhooks/{id}"))!;
         Assert.True(stats["enabled"]!.GetValue<bool>());
