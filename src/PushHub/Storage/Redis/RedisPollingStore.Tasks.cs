@@ -82,6 +82,8 @@ internal sealed partial class RedisPollingStore
                 break;
             }
         }
+        // The attempt logs keep nothing older than the events' retention either (as the SQLite provider prunes them).
+        await storage.WebhookStore.PruneAttemptLogsAsync(olderThan).WaitAsync(cancellationToken).ConfigureAwait(false);
         return total;
     }
 
