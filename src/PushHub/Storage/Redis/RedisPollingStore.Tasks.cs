@@ -82,8 +82,8 @@ internal sealed partial class RedisPollingStore
                 break;
             }
         }
-        // The attempt logs keep nothing older than the events' retention either (as the SQLite provider prunes them).
-        await storage.WebhookStore.PruneAttemptLogsAsync(olderThan).WaitAsync(cancellationToken).ConfigureAwait(false);
+        // The attempt logs keep nothing older than the event retention, as with SQLite.
+        await storage.WebhookStore.PruneAttemptLogsAsync(olderThan).ConfigureAwait(false);
         return total;
     }
 
