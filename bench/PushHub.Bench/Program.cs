@@ -13,6 +13,7 @@ return args.FirstOrDefault() switch
     "idle" => await IdleMemory.RunAsync(rest),
     "longpoll" => await LongPollWakeup.RunAsync(rest),
     "webhooks" => await WebhookLoad.RunAsync(rest),
+    "slack" => await SlackLoad.RunAsync(rest),
     "report" => Report.Run(rest),
     _ => Usage(),
 };
@@ -30,6 +31,7 @@ static int Usage()
           batch    --url U [--clients N] [--events N] [--batch N]            batches (also --target bare)
           poll     --url U [--clients N] [--events N]                        GET /events pages of ten events (PushHub)
           webhooks <url> <events> [--batch N] [--warmup-events N]            signed deliveries/s to a local receiver (node)
+          slack    <url> <webhooks> <events>                                 Slack-format deliveries/s to a local Slack fake
           report   <rows.tsv>                                                the comparison table from collected results
         """);
     return 2;

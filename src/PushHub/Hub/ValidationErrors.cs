@@ -5,7 +5,11 @@ public sealed class ValidationErrors
 {
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
 
+    /// <summary>Fields in error.</summary>
     public int Count => _errors.Count;
+
+    /// <summary>Error messages over all fields: grows with every <see cref="Add"/>, also a second one on a field already in error.</summary>
+    public int MessageCount { get; private set; }
 
     /// <summary>True when some field made the request too large rather than malformed (413 instead of 400).</summary>
     public bool TooLarge { get; private set; }
@@ -19,6 +23,7 @@ public sealed class ValidationErrors
             _errors[field] = messages = [];
         }
         messages.Add(message);
+        MessageCount++;
     }
 
     public void AddTooLarge(string field, string message)

@@ -51,8 +51,7 @@ internal static class WebhookDestinations
         var template = request.HasTemplate ? request.Template : sameFormat ? stored!.Template : null;
         var types = request.HasTypes ? request.Types : stored is null ? format?.DefaultTypes : stored.Types;
 
-        // Its own errors: Validate tells its failures by the count of fields in error, and a field the body's reading
-        // already failed (url: 42) keeps that, more precise, message.
+        // Its own errors, so that a field the body's reading already failed (url: 42) keeps that, more precise, message.
         var found = new ValidationErrors();
         var destination = formats.Validate(new DestinationInput(formatName, url, options, template, types), found);
         foreach (var (field, messages) in found.ToDictionary().Where(pair => !errors.Contains(pair.Key)))

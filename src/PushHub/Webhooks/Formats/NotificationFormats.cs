@@ -60,7 +60,8 @@ internal sealed class NotificationFormats
             errors.Add("format", $"must be one of {string.Join(", ", Names)}");
             return null;
         }
-        var before = errors.Count;
+        // Messages, not fields: the caller's errors may already name url or options, and a second error there still fails.
+        var before = errors.MessageCount;
         if (input.Url is not { } url)
         {
             errors.Add("url", format.IsEmail ? "is required: mailto: followed by the addresses" : "is required: the destination's http or https URL");
@@ -97,7 +98,7 @@ internal sealed class NotificationFormats
         {
             errors.Add("types", $"the {format.Name} format can send only {string.Join(", ", supported)}, not {string.Join(", ", unsupported)}");
         }
-        if (errors.Count > before)
+        if (errors.MessageCount > before)
         {
             return null;
         }

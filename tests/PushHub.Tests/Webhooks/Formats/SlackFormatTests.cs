@@ -17,6 +17,20 @@ public sealed class SlackFormatTests : NotificationFormatSpec
     protected override FakeAnswer? PermanentAnswer => FakeAnswer.SlackInvalidPayload;
 
     [Fact]
+    public void A_second_error_on_a_field_already_in_error_still_fails_validation()
+    {
+        // As the API's body reading leaves it for a url it could not read as a string.
+        var errors = new ValidationErrors();
+        errors.Add("url", "must be a string");
+
+        var destination = Kit.Formats.Validate(new DestinationInput("slack", "https://hooks.slack.com/hooks/x", null, null, null), errors);
+
+        Assert.Null(destination);
+        Assert.Equal(2, errors.ToDictionary()["url"].Length);
+        Assert.Contains("incoming-webhook URL", errors.ToDictionary()["url"][1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Default_message_has_text_and_blocks_with_the_task_linked()
     {
         var body = Kit.Body(Destination(), FormatKit.Event(EventTypes.Failed, new { error = "out of memory" }));
