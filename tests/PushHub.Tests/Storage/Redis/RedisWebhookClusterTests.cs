@@ -92,6 +92,8 @@ public sealed class RedisWebhookClusterTests
     {
         ["Storage:Provider"] = "Redis",
         ["Storage:Redis:Configuration"] = redis.Configuration,
+        // Both hubs on one prefix, whatever TestStorage would derive from their own databases in the Redis pass.
+        ["Storage:Redis:KeyPrefix"] = "cluster:",
         ["Auth:TokenSigningKey"] = "a-signing-key-of-at-least-thirty-two-chars",
         ["Webhooks:AllowPrivateNetworks"] = "true",
     };

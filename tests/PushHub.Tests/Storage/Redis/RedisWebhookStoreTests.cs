@@ -96,7 +96,7 @@ public sealed class RedisWebhookStoreTests(RedisFixture redis) : WebhookStoreSpe
     }
 
     [RedisFact]
-    public async Task Retention_of_the_attempt_logs_drops_the_lines_older_than_its_cutoff()
+    public async Task Retention_of_the_attempt_logs_drops_the_lines_older_than_its_cutoff_with_the_events_retention()
     {
         await Webhooks.CreateAsync(Webhook("wh_1"));
         await Webhooks.CreateAsync(Webhook("wh_2"));
@@ -108,9 +108,8 @@ public sealed class RedisWebhookStoreTests(RedisFixture redis) : WebhookStoreSpe
             }
         }
 
-        var removed = await ((RedisWebhookStore)Webhooks).PruneAttemptLogsAsync(Start.AddMinutes(2));
+        await Events.PruneAsync(long.MaxValue, Start.AddMinutes(2)); // the event log's retention prunes them with it
 
-        Assert.Equal(4, removed);
         Assert.Equal([3L, 2L], (await Webhooks.ListAttemptsAsync("wh_1", 10)).Select(a => a.Seq));
         Assert.Equal([3L, 2L], (await Webhooks.ListAttemptsAsync("wh_2", 10)).Select(a => a.Seq));
     }
