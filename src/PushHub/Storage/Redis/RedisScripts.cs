@@ -11,7 +11,8 @@ internal static class RedisScripts
     public static readonly string Tasks = Load("TaskList");
     public static readonly string Lease = Load("ClusterLease");
 
-    private static string Load(string name)
+    /// <summary>An embedded <c>Storage/Redis/&lt;name&gt;.lua</c>; the webhook store's scripts load through it too.</summary>
+    internal static string Load(string name)
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"PushHub.Storage.Redis.{name}.lua")
             ?? throw new InvalidOperationException($"The Lua script {name}.lua is not embedded in the assembly.");

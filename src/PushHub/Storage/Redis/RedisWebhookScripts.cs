@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace PushHub.Storage.Redis;
 
 /// <summary>
@@ -24,12 +22,5 @@ internal static class RedisWebhookScripts
     public static readonly string ReplayDeadLetters = Read("DeadLetterReplay");
     public static readonly string DeleteDeadLetter = Read("DeadLetterDelete");
 
-    private static string Read(string name)
-    {
-        var resource = $"PushHub.Storage.Redis.{name}.lua";
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
-            ?? throw new InvalidOperationException($"The embedded script {resource} is missing from the build.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    private static string Read(string name) => RedisScripts.Load(name);
 }
