@@ -15,7 +15,7 @@ namespace PushHub.Webhooks;
 internal sealed class WebhookFallbacks(IWebhookStore store, WebhookAccess access, IClusterLeases leases)
 {
     /// <summary>The cluster lease that serializes fallback checks and writes across nodes.</summary>
-    public const string LeaseName = "webhook-fallbacks";
+    public const string LeaseName = "webhook-fallback-writes"; // not WebhookDispatcher.FallbackLease: that one a node holds for its handovers
 
     /// <summary>How long a held lease lasts if its node dies mid-write; a write takes milliseconds.</summary>
     private static readonly TimeSpan s_leaseDuration = TimeSpan.FromSeconds(10);
