@@ -43,7 +43,7 @@ public static class WebhookEndpoints
         var request = WebhookRequest.Read(document!.RootElement, patch: false, errors);
         var checkedDestination = WebhookDestinations.Check(request, null, formats, sender, errors);
         var id = "wh_" + Guid.NewGuid().ToString("n");
-        using var held = await fallbacks.HoldAsync(request, context.RequestAborted);
+        await using var held = await fallbacks.HoldAsync(request, context.RequestAborted);
         await fallbacks.CheckAsync(context.User, id, request, errors, context.RequestAborted);
         if (errors.Count > 0)
         {
@@ -63,7 +63,10 @@ public static class WebhookEndpoints
             Description = request.Description,
             Secret = request.Secret ?? WebhookSigner.NewSecret(),
         }));
-        held?.Dispose();
+        if (held is not null)
+        {
+            await held.DisposeAsync();
+        }
         dispatcher.Wake();
         return TypedResults.Created($"/webhooks/{webhook.Id}", webhook.ToWebhookWithSecret(sender.Destination(webhook)));
     }
@@ -102,7 +105,7 @@ public static class WebhookEndpoints
         }
         var changesDestination = request.Url is not null || request.HasFormat || request.HasOptions || request.HasTemplate || request.HasTypes;
         var checkedDestination = changesDestination ? WebhookDestinations.Check(request, stored, formats, sender, errors) : null;
-        using var held = await fallbacks.HoldAsync(request, context.RequestAborted);
+        await using var held = await fallbacks.HoldAsync(request, context.RequestAborted);
         await fallbacks.CheckAsync(context.User, id, request, errors, context.RequestAborted);
         if (errors.Count > 0)
         {
@@ -121,7 +124,10 @@ public static class WebhookEndpoints
             Enabled = request.Enabled ?? webhook.Enabled,
             DisabledReason = request.Enabled switch { true => null, false => "disabled through the API", null => webhook.DisabledReason },
         });
-        held?.Dispose();
+        if (held is not null)
+        {
+            await held.DisposeAsync();
+        }
         if (webhook is null)
         {
             return NotFound(id);
@@ -134,7 +140,7 @@ public static class WebhookEndpoints
     private static async Task<IResult> DeleteAsync(string id, IWebhookStore store, WebhookSender sender, WebhookFallbacks fallbacks,
         HttpContext context)
     {
-        using var held = await fallbacks.HoldForDeleteAsync(context.RequestAborted);
+        await using var held = await fallbacks.HoldForDeleteAsync(context.RequestAborted);
         if (await fallbacks.FallingBackToAsync(id, context.RequestAborted) is [_, ..] referrers)
         {
             return Problems.Status(StatusCodes.Status409Conflict, "Webhook is a fallback",

@@ -8,10 +8,21 @@ namespace PushHub.Webhooks;
 /// Checks a create or patch body's <c>fallback</c> against the stored webhooks: it must name another webhook that the
 /// caller may manage (the same rule as for the webhook itself, <see cref="WebhookAccess"/>), and following the chain
 /// from it must never come back to the webhook being written. Writes that set a fallback are serialized
-/// (<see cref="HoldAsync"/>), so that two patches at once (A→B and B→A) cannot close a cycle between them.
+/// (<see cref="HoldAsync"/>), so that two patches at once (A→B and B→A) cannot close a cycle between them: within a
+/// node by a semaphore, and across the nodes of a cluster by the cluster lease <see cref="LeaseName"/>, held from the
+/// check until the write is stored (with SQLite there is one node, which always holds it).
 /// </summary>
-internal sealed class WebhookFallbacks(IWebhookStore store, WebhookAccess access)
+internal sealed class WebhookFallbacks(IWebhookStore store, WebhookAccess access, IClusterLeases leases)
 {
+    /// <summary>The cluster lease that serializes fallback checks and writes across nodes.</summary>
+    public const string LeaseName = "webhook-fallback-writes"; // not WebhookDispatcher.FallbackLease: that one a node holds for its handovers
+
+    /// <summary>How long a held lease lasts if its node dies mid-write; a write takes milliseconds.</summary>
+    private static readonly TimeSpan s_leaseDuration = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a write waits for another node's hold: past the lease's own expiry, so a dead holder never blocks it.</summary>
+    private static readonly TimeSpan s_leaseWait = TimeSpan.FromSeconds(30);
+
     /// <summary>Longer chains are refused: a handover moves one step a time, so such a chain is a mistake, not a plan.</summary>
     public const int MaxChainLength = 16;
 
@@ -20,24 +31,36 @@ internal sealed class WebhookFallbacks(IWebhookStore store, WebhookAccess access
     private readonly SemaphoreSlim _writes = new(1, 1);
 
     /// <summary>Held from the check until the webhook is stored; a no-op when <paramref name="request"/> sets no fallback.</summary>
-    public async Task<IDisposable?> HoldAsync(WebhookRequest request, CancellationToken cancellationToken)
-    {
-        if (request.FallbackWebhookId is null)
-        {
-            return null;
-        }
-        await _writes.WaitAsync(cancellationToken);
-        return new Release(_writes);
-    }
+    public async Task<IAsyncDisposable?> HoldAsync(WebhookRequest request, CancellationToken cancellationToken) =>
+        request.FallbackWebhookId is null ? null : await HoldAllAsync(cancellationToken);
 
     /// <summary>
     /// Held while a webhook is deleted: a webhook that others fall back to is not deleted (they would point at nothing),
     /// and no patch may make one fall back to it meanwhile.
     /// </summary>
-    public async Task<IDisposable> HoldForDeleteAsync(CancellationToken cancellationToken)
+    public Task<IAsyncDisposable> HoldForDeleteAsync(CancellationToken cancellationToken) => HoldAllAsync(cancellationToken);
+
+    private async Task<IAsyncDisposable> HoldAllAsync(CancellationToken cancellationToken)
     {
         await _writes.WaitAsync(cancellationToken);
-        return new Release(_writes);
+        try
+        {
+            var waitUntil = DateTime.UtcNow + s_leaseWait; // real time: the lease expires in real time too
+            while (!await leases.TryAcquireAsync(LeaseName, s_leaseDuration, cancellationToken))
+            {
+                if (DateTime.UtcNow > waitUntil)
+                {
+                    throw new TimeoutException("Another node held the webhook-fallbacks lease for longer than it may; the write was not made.");
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+            }
+        }
+        catch
+        {
+            _writes.Release();
+            throw;
+        }
+        return new Release(_writes, leases);
     }
 
     /// <summary>The ids of the webhooks whose fallback is <paramref name="id"/>.</summary>
@@ -82,15 +105,23 @@ internal sealed class WebhookFallbacks(IWebhookStore store, WebhookAccess access
         }
     }
 
-    private sealed class Release(SemaphoreSlim semaphore) : IDisposable
+    private sealed class Release(SemaphoreSlim semaphore, IClusterLeases leases) : IAsyncDisposable
     {
         private int _released;
 
-        public void Dispose()
+        public async ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                semaphore.Release();
+                try
+                {
+                    // Not the request's token: an aborted request must still hand the lease on.
+                    await leases.ReleaseAsync(LeaseName, CancellationToken.None);
+                }
+                finally
+                {
+                    semaphore.Release();
+                }
             }
         }
     }

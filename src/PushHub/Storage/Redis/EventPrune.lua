@@ -38,19 +38,27 @@ for _, s in ipairs(candidates) do
   boundary = seq + 1
 end
 
--- Pending deliveries: an enabled webhook's that has no copy of its own holds the boundary back.
+-- Pending deliveries: an enabled webhook's that has no copy of its own holds the boundary back. Only the step's own
+-- candidates are looked up (one HMGET per webhook), never a webhook's whole outbox: the work stays bounded by the chunk.
 local disabledPending = {}
-for _, id in ipairs(redis.call('HKEYS', p .. 'wh')) do
-  local pending = redis.call('ZRANGE', p .. 'ob:' .. id, 0, -1)
-  for _, s in ipairs(pending) do
-    local seq = tonumber(s)
-    if seq < boundary then
-      local delivery = redis.call('HGET', p .. 'obd:' .. id, s)
+if #removing > 0 then
+  local seqs = {}
+  for i, r in ipairs(removing) do
+    seqs[i] = r[1]
+  end
+  for _, id in ipairs(redis.call('HKEYS', p .. 'wh')) do
+    local deliveries = redis.call('HMGET', p .. 'obd:' .. id, unpack(seqs))
+    for i, delivery in ipairs(deliveries) do
+      local seq = tonumber(seqs[i])
+      if seq >= boundary then
+        break
+      end
       if delivery and string.find(delivery, '"json":null', 1, true) then
         if enabled[id] then
           boundary = seq
+          break
         else
-          disabledPending[#disabledPending + 1] = {id, s, delivery}
+          disabledPending[#disabledPending + 1] = {id, seqs[i], delivery}
         end
       end
     end

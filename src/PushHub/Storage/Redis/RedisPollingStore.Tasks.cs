@@ -7,7 +7,7 @@ namespace PushHub.Storage.Redis;
 internal sealed partial class RedisPollingStore
 {
     /// <summary>The most events one retention step removes: Redis runs one script at a time, so steps stay short.</summary>
-    private const int PruneChunk = 2000;
+    private const int PruneChunk = 1000;
 
     public async Task<TaskSnapshot?> GetTaskAsync(string taskId, CancellationToken cancellationToken = default)
     {

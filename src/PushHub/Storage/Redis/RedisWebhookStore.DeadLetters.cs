@@ -72,10 +72,19 @@ internal sealed partial class RedisWebhookStore
     /// <paramref name="olderThan"/> stays (the cap of <see cref="WebhookRecord.MaxAttemptLog"/> lines is kept on every
     /// write). For the event log's retention to call once per run; answers how many lines went.
     /// </summary>
-    internal async Task<long> PruneAttemptLogsAsync(DateTimeOffset olderThan)
+    /// <summary>Drops attempt-log lines older than <paramref name="olderThan"/>, at most <paramref name="chunk"/> per script call.</summary>
+    internal async Task<long> PruneAttemptLogsAsync(DateTimeOffset olderThan, int chunk = 1000)
     {
-        var reply = await EvalAsync(RedisWebhookScripts.PruneAttemptLogs, olderThan.ToUnixTimeMilliseconds()).ConfigureAwait(false);
-        return (long)reply[1];
+        long total = 0;
+        while (true)
+        {
+            var reply = await EvalAsync(RedisWebhookScripts.PruneAttemptLogs, olderThan.ToUnixTimeMilliseconds(), chunk).ConfigureAwait(false);
+            total += (long)reply[1];
+            if ((string)reply[2]! != "MORE")
+            {
+                return total;
+            }
+        }
     }
 
     public async Task<IReadOnlyList<DeliveryAttemptRecord>> ListAttemptsAsync(string webhookId, int limit, CancellationToken cancellationToken = default)

@@ -88,6 +88,46 @@ public sealed class RedisWebhookClusterTests
         Assert.Equal(receiver.Received[0].Body, receiver.Received[1].Body); // the dead letter's own copy, byte for byte
     }
 
+    [RedisFact]
+    public async Task Two_hubs_setting_A_to_B_and_B_to_A_at_once_never_store_a_cycle()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var first = new HubFactory(Settings(redis));
+        using var second = new HubFactory(Settings(redis));
+        using var one = first.CreateClient();
+        using var two = second.CreateClient();
+        for (var round = 0; round < 10; round++)
+        {
+            var a = await CreateAsync(one);
+            var b = await CreateAsync(two);
+
+            // A→B on one hub and B→A on the other, sent together: each hub's own check alone would pass both.
+            var patches = await Task.WhenAll(
+                one.PatchAsync($"/webhooks/{a}", HubClient.Json($$$"""{"fallback":{"webhook_id":"{{{b}}}"}}""")),
+                two.PatchAsync($"/webhooks/{b}", HubClient.Json($$$"""{"fallback":{"webhook_id":"{{{a}}}"}}""")));
+
+            Assert.Equal(1, patches.Count(p => p.StatusCode == HttpStatusCode.OK));
+            var refused = Assert.Single(patches, p => p.StatusCode != HttpStatusCode.OK);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("fallback.webhook_id", (await refused.ReadProblemAsync()).ToJsonString(), StringComparison.Ordinal);
+            // What is stored, as either hub reads it: exactly one of the two points at the other.
+            var fallbackOfA = JsonNode.Parse(await two.GetStringAsync($"/webhooks/{a}"))!["fallback"]?["webhook_id"]?.GetValue<string>();
+            var fallbackOfB = JsonNode.Parse(await one.GetStringAsync($"/webhooks/{b}"))!["fallback"]?["webhook_id"]?.GetValue<string>();
+            Assert.True((fallbackOfA == b) != (fallbackOfB == a), $"round {round}: A→{fallbackOfA ?? "none"}, B→{fallbackOfB ?? "none"}");
+            foreach (var patch in patches)
+            {
+                patch.Dispose();
+            }
+        }
+    }
+
+    private static async Task<string> CreateAsync(HttpClient client)
+    {
+        using var created = await client.PostAsync("/webhooks", HubClient.Json("""{"url":"http://127.0.0.1:9/hook"}"""));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+    }
+
     private static Dictionary<string, string?> Settings(RedisServer redis) => new()
     {
         ["Storage:Provider"] = "Redis",

@@ -17,6 +17,32 @@ public sealed class RedisWebhookStoreTests(RedisFixture redis) : WebhookStoreSpe
     protected override Task<StoreUnderTest> OpenSecondNodeAsync() => _stores.OpenSecondNodeAsync();
 
     [RedisFact]
+    public async Task Attempt_log_retention_in_several_bounded_calls_removes_every_old_line_and_no_new_one()
+    {
+        string[] ids = ["wh_1", "wh_2", "wh_3"];
+        foreach (var id in ids)
+        {
+            await Webhooks.CreateAsync(Webhook(id));
+            for (var i = 0; i < 7; i++)
+            {
+                // Five old lines, then two an hour later.
+                var at = i < 5 ? Start.AddSeconds(i) : Start.AddHours(1).AddSeconds(i);
+                await Webhooks.AppendAttemptAsync(new DeliveryAttemptRecord(id, i + 1, 1, "test", 200, 1, null, null, at, null));
+            }
+        }
+
+        // 15 old lines, at most 4 a call: four calls.
+        var removed = await ((RedisWebhookStore)Webhooks).PruneAttemptLogsAsync(Start.AddMinutes(30), chunk: 4);
+
+        Assert.Equal(15, removed);
+        foreach (var id in ids)
+        {
+            Assert.Equal([7L, 6L], (await Webhooks.ListAttemptsAsync(id, 100)).Select(a => a.Seq));
+        }
+        Assert.Equal(0, await ((RedisWebhookStore)Webhooks).PruneAttemptLogsAsync(Start.AddMinutes(30), chunk: 4));
+    }
+
+    [RedisFact]
     public async Task A_claim_hands_out_tied_deliveries_in_seq_order_not_in_the_text_order_of_their_members()
     {
         await Webhooks.CreateAsync(Webhook("wh_1"));

@@ -75,4 +75,41 @@ public abstract partial class EventStoreSpec
         Assert.Equal(original.Seq, claimed.Seq);
         Assert.Equal(Text(original.Json), Text(claimed.Json!.Value));
     }
+
+    [SpecFact]
+    public async Task A_prune_of_more_than_one_step_removes_every_event_it_should_and_nothing_else()
+    {
+        // More events than any provider removes in one step (SQLite 5,000, Redis 1,000), with a pending delivery
+        // that must stop the first prune part way and must not stop the second.
+        await Webhooks.CreateAsync(Webhook("wh_watch", "watched"));
+        await AppendManyAsync("a", 2_600);                 // 1..2600
+        var watched = await AppendAsync("watched");       // 2601: pending for wh_watch
+        await AppendManyAsync("b", 5_499);                 // 2602..8100
+        var last = await AppendAsync("b", key: "k-last"); // 8101
+
+        Assert.Equal(2_600, await Events.PruneAsync(1, s_keepEverything));
+        Assert.Equal(watched.Seq, Events.FirstSeq);
+        Assert.Null(await Events.GetTaskAsync("a"));
+        Assert.NotNull(await Events.GetTaskAsync("watched"));
+
+        var claim = await Webhooks.ClaimDueAsync("wh_watch", Time.GetUtcNow(), TimeSpan.FromMinutes(1), 10);
+        Assert.True(await Webhooks.ResolveAsync(claim.Deliveries.Single(), null, new DeliveryResolution.Delivered()));
+        Assert.Equal(5_491, await Events.PruneAsync(10, s_keepEverything));
+
+        Assert.Equal(Enumerable.Range(8_092, 10).Select(seq => (long)seq), (await ReadAllAsync()).Select(e => e.Seq));
+        Assert.Equal(8_092, Events.FirstSeq);
+        Assert.Equal(last.Seq, Events.HeadSeq);
+        Assert.Null(await Events.GetTaskAsync("watched"));
+        Assert.Equal(last.Seq, (await Events.GetTaskAsync("b"))!.LastSeq);
+        Assert.False((await Events.AppendAsync([Input("b", key: "k-last")])).Single().Created); // a kept event's key stays
+        Assert.Equal(0, await Events.PruneAsync(11, s_keepEverything));
+    }
+
+    private async Task AppendManyAsync(string taskId, int count)
+    {
+        for (var done = 0; done < count; done += 500)
+        {
+            await AppendBatchAsync(taskId, Math.Min(500, count - done));
+        }
+    }
 }

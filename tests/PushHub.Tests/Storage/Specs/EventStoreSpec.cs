@@ -233,6 +233,23 @@ public abstract partial class EventStoreSpec : StorageSpec
     }
 
     [SpecFact]
+    public async Task ListTasks_orders_tasks_updated_at_the_same_time_by_task_id()
+    {
+        await Events.AppendAsync([Input("b"), Input("a"), Input("c")]);
+        Time.Advance(TimeSpan.FromSeconds(1));
+        await Events.AppendAsync([Input("z"), Input("y")]);
+        Time.Advance(TimeSpan.FromSeconds(1));
+        // More ties than a provider reads in one step, added out of order.
+        var many = Enumerable.Range(0, 250).Select(i => $"t-{i:D3}").ToList();
+        await Events.AppendAsync(many.OrderByDescending(id => id, StringComparer.Ordinal).Select(id => Input(id)).ToList());
+
+        string[] expected = [.. many, "y", "z", "a", "b", "c"];
+        Assert.Equal(expected, (await Events.ListTasksAsync(null, 300)).Select(t => t.TaskId));
+        Assert.Equal(["t-000", "t-001"], (await Events.ListTasksAsync(null, 2)).Select(t => t.TaskId));
+        Assert.Equal(expected[..252], (await Events.ListTasksAsync(null, 252)).Select(t => t.TaskId));
+    }
+
+    [SpecFact]
     public async Task FindSilentTasks_answers_running_tasks_silent_since_then_oldest_first()
     {
         await AppendAsync("quiet", EventTypes.Started);
