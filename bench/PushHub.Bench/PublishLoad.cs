@@ -88,7 +88,8 @@ internal static class PublishLoad
 
         Array.Sort(latencies);
         var eventsPerSecond = requests * batch / clock.Elapsed.TotalSeconds;
-        Console.WriteLine($"scenario={scenario} target={target.Name} nodes={nodes.Length} clients={clients} batch={batch} events={requests * batch} failures={failures}");
+        Console.WriteLine($"scenario={scenario} target={target.Name} clients={clients} batch={batch} events={requests * batch} failures={failures}" +
+            (nodes.Length > 1 ? $" nodes={nodes.Length}" : ""));
         Console.WriteLine($"events/s={eventsPerSecond:0} requests/s={requests / clock.Elapsed.TotalSeconds:0}");
         Console.WriteLine($"latency {Figures.Latency(latencies)}");
         Figures.Result("events/s", Math.Round(eventsPerSecond));
