@@ -21,14 +21,16 @@ internal static class Fanout
         var capacity = rate * seconds + 16;
         var task = HubTarget.NewTask();
 
-        var handler = LoopbackClient.CreateHandler(parsed.Int("--sources", 0, 1));
-        using var http = new HttpClient(handler, disposeHandler: true) { BaseAddress = parsed.Url, Timeout = Timeout.InfiniteTimeSpan };
-        await using var group = await SubscriberGroup.ConnectAsync(transport, target, http, handler, task, subscribers, capacity);
+        using var handler = LoopbackClient.CreateHandler(parsed.Int("--sources", 0, 1));
+        // One client per node (one for a single server): subscribers spread evenly, publishes round-robin, so in a
+        // cluster most events reach a subscriber through a node other than the one that took the publish.
+        var nodes = parsed.Clients(handler);
+        await using var group = await SubscriberGroup.ConnectAsync(transport, target, nodes, handler, task, subscribers, capacity);
         if (group is null)
         {
             return 1;
         }
-        Console.WriteLine($"{subscribers} {transport} subscribers connected to {target.Name} at {parsed.Url} on {task}; publishing {rate} events/s for {seconds} s");
+        Console.WriteLine($"{subscribers} {transport} subscribers connected to {target.Name} at {parsed.Where} on {task}; publishing {rate} events/s for {seconds} s");
 
         var interval = TimeSpan.FromSeconds(1.0 / rate);
         var clock = Stopwatch.StartNew();
@@ -41,7 +43,7 @@ internal static class Fanout
             {
                 await Task.Delay(due - clock.Elapsed);
             }
-            publishes.Add(target.PublishAsync(http, task, published++));
+            publishes.Add(target.PublishAsync(nodes[published % nodes.Length], task, published++));
         }
         var accepted = (await Task.WhenAll(publishes)).Count(ok => ok);
         var elapsed = clock.Elapsed;

@@ -26,16 +26,19 @@ internal enum ServerKind
 /// publish timestamp <c>"t"</c> (Stopwatch ticks) and its number in the run <c>"n"</c>, so a subscriber of either
 /// server measures latency and counts what it lost.
 /// </summary>
-internal sealed class HubTarget(ServerKind kind)
+internal sealed class HubTarget(ServerKind kind, int nodes = 1)
 {
     /// <summary>The server's kind.</summary>
     public ServerKind Kind { get; } = kind;
+
+    /// <summary>How many nodes serve it: 1, or a PushHub cluster's node count.</summary>
+    public int Nodes { get; } = nodes;
 
     /// <summary>True for Nchan.</summary>
     public bool IsNchan => Kind == ServerKind.Nchan;
 
     /// <summary>"PushHub", "Nchan" or "bare Kestrel", for the output.</summary>
-    public string Name => Kind switch { ServerKind.Nchan => "Nchan", ServerKind.Bare => "bare Kestrel", _ => "PushHub" };
+    public string Name => Kind switch { ServerKind.Nchan => "Nchan", ServerKind.Bare => "bare Kestrel", _ => Nodes > 1 ? $"PushHub ×{Nodes}" : "PushHub" };
 
     /// <summary>
     /// False (with the reason on stderr) for the bare endpoint, which only takes publishes: a scenario that
@@ -143,11 +146,18 @@ internal sealed class HubTarget(ServerKind kind)
     /// Waits until the server counts <paramref name="expected"/> subscribers on <paramref name="tasks"/>, so that
     /// nothing is published before everyone listens. False when that did not happen within <paramref name="limit"/>.
     /// </summary>
-    public async Task<bool> WaitForSubscribersAsync(HttpClient http, IReadOnlyCollection<string> tasks, int expected, TimeSpan limit)
+    public Task<bool> WaitForSubscribersAsync(HttpClient http, IReadOnlyCollection<string> tasks, int expected, TimeSpan limit) =>
+        WaitForSubscribersAsync([http], tasks, expected, limit);
+
+    /// <summary>
+    /// As above over a cluster's nodes: each node counts the subscribers connected to it (<c>GET /stats</c> is the
+    /// node's own), so the counts are summed.
+    /// </summary>
+    public async Task<bool> WaitForSubscribersAsync(IReadOnlyList<HttpClient> nodes, IReadOnlyCollection<string> tasks, int expected, TimeSpan limit)
     {
         var clock = Stopwatch.StartNew();
         int count;
-        while ((count = await CountSubscribersAsync(http, tasks)) < expected)
+        while ((count = (await Task.WhenAll(nodes.Select(node => CountSubscribersAsync(node, tasks)))).Sum()) < expected)
         {
             if (clock.Elapsed > limit)
             {

@@ -19,8 +19,10 @@ internal static class LongPollWakeup
         var polls = parsed.Int("--polls", 1, 10000);
         var rounds = parsed.Int("--rounds", 2, 5);
         var task = HubTarget.NewTask();
-        var handler = LoopbackClient.CreateHandler(parsed.Int("--sources", 0, Math.Max(1, polls / 5000)));
-        using var http = new HttpClient(handler, disposeHandler: true) { BaseAddress = parsed.Url, Timeout = Timeout.InfiniteTimeSpan };
+        using var handler = LoopbackClient.CreateHandler(parsed.Int("--sources", 0, Math.Max(1, polls / 5000)));
+        // Poller i on node i mod the node count, round r's event published through node r mod the node count: in a
+        // cluster most polls are woken by a publish another node took.
+        var nodes = parsed.Clients(handler);
         using var stop = new CancellationTokenSource();
 
         var asked = new int[rounds];        // pollers that sent their poll for the round
@@ -31,7 +33,7 @@ internal static class LongPollWakeup
         for (var i = 0; i < polls; i++)
         {
             var index = i;
-            pollers.Add(Task.Run(() => PollAsync(target, http, task, receivers[index], rounds,
+            pollers.Add(Task.Run(() => PollAsync(target, nodes[index % nodes.Length], task, receivers[index], rounds,
                 round => Interlocked.Increment(ref asked[round]),
                 (round, at) => { arrivals[round, index] = at; Interlocked.Increment(ref answered[round]); }, stop.Token)));
             if (i % 200 == 199)
@@ -53,14 +55,14 @@ internal static class LongPollWakeup
                 failed = true;
                 break;
             }
-            if (!await target.WaitForSubscribersAsync(http, [task], polls, TimeSpan.FromMinutes(1)))
+            if (!await target.WaitForSubscribersAsync(nodes, [task], polls, TimeSpan.FromMinutes(1)))
             {
                 failed = true;
                 break;
             }
             await Task.Delay(500); // the server counts a poll as parked; let the last ones settle, as an idle client would
             var sent = Stopwatch.GetTimestamp();
-            failed = !await target.PublishAsync(http, task, r);
+            failed = !await target.PublishAsync(nodes[r % nodes.Length], task, r);
             var accepted = Stopwatch.GetTimestamp();
             if (failed || !await Poll.UntilAsync(() => Volatile.Read(ref answered[r]) >= polls, TimeSpan.FromSeconds(60)))
             {

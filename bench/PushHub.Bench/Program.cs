@@ -1,5 +1,6 @@
-// PushHub load generator. Every scenario sends traffic only to the loopback server it is given (PushHub, nginx+Nchan
-// with --target nchan, or the bare Kestrel endpoint with --target bare), is bounded in count and time, and stops by
+// PushHub load generator. Every scenario sends traffic only to the loopback server it is given (PushHub, several
+// PushHub nodes of one cluster as a comma-separated URL list, nginx+Nchan with --target nchan, or the bare Kestrel
+// endpoint with --target bare), is bounded in count and time, and stops by
 // itself. Each prints its figures, and "result <figure>=<value>" lines that bench/compare-nchan.sh collects and
 // turns into its table with the report command. How to run: bench/README.md.
 using PushHub.Bench;
@@ -21,11 +22,14 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.Error.WriteLine("""
-        usage: PushHub.Bench <scenario> <url> ... [--target pushhub|nchan|bare]
+        usage: PushHub.Bench <scenario> <url> ... [--target pushhub|cluster|nchan|bare]
+          <url> may list a PushHub cluster's nodes, comma-separated (http://127.0.0.1:5391,http://127.0.0.1:5392,...):
+          publishers go round-robin over them, subscribers and polls are spread evenly, counts are over all of them
           sse|ws   <url> <subscribers> <events/s> <seconds> [--sources N]   fan-out: deliveries/s, latency, lost
           steady   <url> <subscribers> <tasks> <events/s> <seconds>         light load over many tasks: latency, outliers
                    [--warmup-seconds W] [--webhook on]
           idle     <url> <subscribers> [--server-pid P[,P]] [--settle S]     resident memory per idle SSE subscriber
+                   [--redis-pid P]                                          (a cluster's Redis, reported on its own rows)
           longpoll <url> <polls> <rounds>                                    wake-up latency of parked long-polls
           publish  --url U [--clients N] [--events N]                        single-event POSTs (also --target bare)
           batch    --url U [--clients N] [--events N] [--batch N]            batches (also --target bare)

@@ -26,51 +26,58 @@ internal static class PublishLoad
         var task = HubTarget.NewTask();
         var poll = scenario == "poll";
 
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = parsed.Url };
+        // Client c sends through node c mod the node count (one node for a single server): a cluster's publishers
+        // are spread over its nodes, each keeping its connection as it would behind a load balancer.
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients };
+        var nodes = parsed.Urls.Select(url => new HttpClient(handler, disposeHandler: false) { BaseAddress = url }).ToArray();
         var one = HubTarget.EventBody(task, 0);
         var body = Encoding.UTF8.GetBytes(batch == 1 ? one : "[" + string.Join(',', Enumerable.Repeat(one, batch)) + "]");
         // A poll reads one page of the task's ten events, the request path of GET /events with a store read behind it.
         var pollBody = Encoding.UTF8.GetBytes("[" + string.Join(',', Enumerable.Repeat(one, 10)) + "]");
-        if (poll && !await target.PublishAsync(http, task, pollBody))
+        if (poll && !await target.PublishAsync(nodes[0], task, pollBody))
         {
             return 1;
         }
-        Func<Task<bool>> send = poll
-            ? async () =>
+        Func<HttpClient, Task<bool>> send = poll
+            ? async http =>
             {
                 using var response = await http.GetAsync($"events?task={task}&after=0&limit=10");
                 await response.Content.CopyToAsync(Stream.Null);
                 return response.IsSuccessStatusCode;
             }
-            : () => target.PublishAsync(http, task, body);
+            : http => target.PublishAsync(http, task, body);
         // Warm up under the same load, unmeasured: connections, the hub's prepared statements, and above all .NET's
         // tiered JIT, which recompiles hot methods with profile data for some seconds (the first 50,000 requests ran
         // at about half the steady rate). Nchan gets the same warm-up.
         var warmup = TimeSpan.FromSeconds(parsed.Int("--warmup-seconds", 0, 20));
         var warmupClock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
         {
             while (warmupClock.Elapsed < warmup)
             {
-                await send();
+                await send(nodes[client % nodes.Length]);
             }
         })));
         if (warmup == TimeSpan.Zero)
         {
-            await send();
+            foreach (var node in nodes)
+            {
+                await send(node);
+            }
         }
 
         var latencies = new double[requests];
         var next = -1;
         var failures = 0;
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
         {
+            var http = nodes[client % nodes.Length];
             int index;
             while ((index = Interlocked.Increment(ref next)) < requests)
             {
                 var started = Stopwatch.GetTimestamp();
-                if (!await send())
+                if (!await send(http))
                 {
                     Interlocked.Increment(ref failures);
                 }
@@ -81,7 +88,8 @@ internal static class PublishLoad
 
         Array.Sort(latencies);
         var eventsPerSecond = requests * batch / clock.Elapsed.TotalSeconds;
-        Console.WriteLine($"scenario={scenario} target={target.Name} clients={clients} batch={batch} events={requests * batch} failures={failures}");
+        Console.WriteLine($"scenario={scenario} target={target.Name} clients={clients} batch={batch} events={requests * batch} failures={failures}" +
+            (nodes.Length > 1 ? $" nodes={nodes.Length}" : ""));
         Console.WriteLine($"events/s={eventsPerSecond:0} requests/s={requests / clock.Elapsed.TotalSeconds:0}");
         Console.WriteLine($"latency {Figures.Latency(latencies)}");
         Figures.Result("events/s", Math.Round(eventsPerSecond));

@@ -35,19 +35,21 @@ internal static class Steady
         var capacity = rate * seconds + 16;
         var tasks = Enumerable.Range(0, taskCount).Select(_ => HubTarget.NewTask()).ToArray();
 
-        var handler = LoopbackClient.CreateHandler(1);
-        using var http = new HttpClient(handler, disposeHandler: true) { BaseAddress = parsed.Url, Timeout = Timeout.InfiniteTimeSpan };
+        using var handler = LoopbackClient.CreateHandler(1);
+        // One client per node: subscribers spread evenly over the nodes and each task's over all of them, event k
+        // published through node k mod the node count. The webhook is registered once: every node shares it.
+        var nodes = parsed.Clients(handler);
         await using var sink = withWebhook ? await WebhookSink.StartAsync() : null;
-        if (withWebhook && (sink is null || !await sink.RegisterAsync(http)))
+        if (withWebhook && (sink is null || !await sink.RegisterAsync(nodes[0])))
         {
             return 1;
         }
-        await using var group = await SubscriberGroup.ConnectAsync("sse", target, http, handler, tasks, subscribers, capacity, keepNumbers: true);
+        await using var group = await SubscriberGroup.ConnectAsync("sse", target, nodes, handler, tasks, subscribers, capacity, keepNumbers: true);
         if (group is null)
         {
             return 1;
         }
-        Console.WriteLine($"{subscribers} SSE subscribers on {taskCount} tasks of {target.Name} at {parsed.Url}" +
+        Console.WriteLine($"{subscribers} SSE subscribers on {taskCount} tasks of {target.Name} at {parsed.Where}" +
             (withWebhook ? ", one webhook registered" : "") + $"; {rate} events/s over the tasks for {seconds} s" +
             (warmup > 0 ? $" after a {warmup} s warm-up" : ""));
 
@@ -55,7 +57,7 @@ internal static class Steady
         {
             // Unmeasured: events numbered -1, which the receivers skip. Webhook deliveries of the warm-up are
             // waited for, so that the receiver's count starts clean.
-            var (warmed, _, _, _) = await PublishAtRateAsync(target, http, tasks, rate, warmup, number: _ => -1);
+            var (warmed, _, _, _) = await PublishAtRateAsync(target, nodes, tasks, rate, warmup, number: _ => -1);
             if (sink is not null)
             {
                 await sink.WaitForAsync(warmed.Count(ok => ok), TimeSpan.FromSeconds(30));
@@ -63,7 +65,7 @@ internal static class Steady
             }
         }
 
-        var (accepted, publishedAtMs, requestMs, elapsed) = await PublishAtRateAsync(target, http, tasks, rate, seconds, number: k => k);
+        var (accepted, publishedAtMs, requestMs, elapsed) = await PublishAtRateAsync(target, nodes, tasks, rate, seconds, number: k => k);
         var acceptedPerTask = new long[taskCount];
         for (var k = 0; k < accepted.Length; k++)
         {
@@ -112,12 +114,12 @@ internal static class Steady
 
     /// <summary>
     /// Publishes <paramref name="rate"/> events a second for <paramref name="seconds"/>, event <i>k</i> to task
-    /// <i>k</i> mod the task count, each carrying <paramref name="number"/>(k), without waiting for the one
+    /// <i>k</i> mod the task count through node <i>k</i> mod the node count, each carrying <paramref name="number"/>(k), without waiting for the one
     /// before; returns whether each was accepted, when it was sent (ms after the first), how long its request took,
     /// and the time from the first publish until every one was answered.
     /// </summary>
     private static async Task<(bool[] Accepted, double[] SentAtMs, double[] RequestMs, TimeSpan Elapsed)> PublishAtRateAsync(
-        HubTarget target, HttpClient http, string[] tasks, int rate, int seconds, Func<int, int> number)
+        HubTarget target, HttpClient[] nodes, string[] tasks, int rate, int seconds, Func<int, int> number)
     {
         var count = rate * seconds;
         var interval = TimeSpan.FromSeconds(1.0 / rate);
@@ -134,7 +136,7 @@ internal static class Steady
             }
             sentAt[k] = clock.Elapsed.TotalMilliseconds;
             var index = k;
-            publishes[k] = TimedAsync(() => target.PublishAsync(http, tasks[index % tasks.Length], number(index)), ms => requestMs[index] = ms);
+            publishes[k] = TimedAsync(() => target.PublishAsync(nodes[index % nodes.Length], tasks[index % tasks.Length], number(index)), ms => requestMs[index] = ms);
         }
         var accepted = await Task.WhenAll(publishes);
         return (accepted, sentAt, requestMs, clock.Elapsed);

@@ -1,8 +1,8 @@
 namespace PushHub.Bench;
 
 /// <summary>
-/// N subscribers of one task, or spread over several (subscriber <i>i</i> on task <i>i</i> mod the task count),
-/// connected before anything is published: every client says it is connected and the server counts them all, so
+/// N subscribers of one task, or spread over several (subscriber <i>i</i> on task <i>i</i> mod the task count), and
+/// over a cluster's nodes (see <see cref="NodeOf"/>), connected before anything is published: every client says it is connected and the server counts them all, so
 /// no event can be published before everyone listens.
 /// </summary>
 internal sealed class SubscriberGroup : IAsyncDisposable
@@ -31,23 +31,30 @@ internal sealed class SubscriberGroup : IAsyncDisposable
     public int Closed => _readers.Count(r => r.IsCompleted);
 
     /// <summary>Connects <paramref name="count"/> subscribers of one task; null (reason on stderr) when not all of them got in.</summary>
-    public static Task<SubscriberGroup?> ConnectAsync(string transport, HubTarget target, HttpClient http, SocketsHttpHandler handler,
+    public static Task<SubscriberGroup?> ConnectAsync(string transport, HubTarget target, IReadOnlyList<HttpClient> nodes, SocketsHttpHandler handler,
         string task, int count, int capacity) =>
-        ConnectAsync(transport, target, http, handler, [task], count, capacity);
+        ConnectAsync(transport, target, nodes, handler, [task], count, capacity);
+
+    /// <summary>
+    /// The node of subscriber <paramref name="index"/>: the <i>k</i>-th subscriber of task <i>t</i> is on node
+    /// (<i>t</i> + <i>k</i>) mod the node count, so every task has subscribers on every node (when it has as many as
+    /// there are nodes) and the nodes hold about the same number each.
+    /// </summary>
+    public static int NodeOf(int index, int tasks, int nodes) => (index % tasks + index / tasks) % nodes;
 
     /// <summary>
     /// Connects <paramref name="count"/> subscribers over <paramref name="transport"/>, spread over
     /// <paramref name="tasks"/> in turn; null (reason on stderr) when not all of them got in. With
     /// <paramref name="keepNumbers"/> each receiver also keeps which event each latency belongs to.
     /// </summary>
-    public static async Task<SubscriberGroup?> ConnectAsync(string transport, HubTarget target, HttpClient http, SocketsHttpHandler handler,
+    public static async Task<SubscriberGroup?> ConnectAsync(string transport, HubTarget target, IReadOnlyList<HttpClient> nodes, SocketsHttpHandler handler,
         IReadOnlyList<string> tasks, int count, int capacity, bool keepNumbers = false)
     {
         var connecting = new SemaphoreSlim(256); // a burst of thousands of connects overflows the listen backlog
         var connected = 0;
         var receivers = Enumerable.Range(0, count).Select(_ => new Receiver(capacity, keepNumbers)).ToArray();
         var group = new SubscriberGroup(receivers, tasks,
-            (index, stop) => Subscriber.RunAsync(transport, target, http, handler, tasks[index % tasks.Count], receivers[index], connecting,
+            (index, stop) => Subscriber.RunAsync(transport, target, nodes[NodeOf(index, tasks.Count, nodes.Count)], handler, tasks[index % tasks.Count], receivers[index], connecting,
                 () => Interlocked.Increment(ref connected), stop));
         if (!await Poll.UntilAsync(() => Volatile.Read(ref connected) >= count || group._readers.Any(r => r.IsFaulted), TimeSpan.FromMinutes(3))
             || group._readers.FirstOrDefault(r => r.IsFaulted) is { })
@@ -57,7 +64,7 @@ internal sealed class SubscriberGroup : IAsyncDisposable
             await group.DisposeAsync();
             return null;
         }
-        if (!await target.WaitForSubscribersAsync(http, tasks, count, TimeSpan.FromMinutes(1)))
+        if (!await target.WaitForSubscribersAsync(nodes, tasks, count, TimeSpan.FromMinutes(1)))
         {
             await group.DisposeAsync();
             return null;

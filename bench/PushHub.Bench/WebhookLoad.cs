@@ -25,9 +25,13 @@ internal static class WebhookLoad
         var warmup = parsed.Int("--warmup-events", 0, 0);
         var target = parsed.Target;
         var task = HubTarget.NewTask();
-        using var http = LoopbackClient.Create(parsed.Url);
+        // The webhook is registered once (every node of a cluster shares it); batch j is published through node
+        // j mod the node count, so every node's dispatcher has deliveries to claim. The receiver counts them all,
+        // and a webhook-id it sees twice (two nodes sending one delivery) is a duplicate.
+        using var handler = LoopbackClient.CreateHandler(1);
+        var nodes = parsed.Clients(handler);
         await using var sink = await WebhookSink.StartAsync();
-        if (sink is null || !await sink.RegisterAsync(http))
+        if (sink is null || !await sink.RegisterAsync(nodes[0]))
         {
             return 1;
         }
@@ -35,7 +39,7 @@ internal static class WebhookLoad
         var first = 0;
         if (warmup > 0)
         {
-            if (!await PublishAsync(target, http, task, first, warmup, batch))
+            if (!await PublishAsync(target, nodes, task, first, warmup, batch))
             {
                 return 1;
             }
@@ -44,7 +48,7 @@ internal static class WebhookLoad
             Console.WriteLine($"warm-up: {warmed.Deliveries} of {warmup} delivered");
             await sink.ResetAsync();
         }
-        var published = await PublishAsync(target, http, task, first, events, batch);
+        var published = await PublishAsync(target, nodes, task, first, events, batch);
         var counts = await sink.WaitForAsync(events, TimeSpan.FromSeconds(60 + events / 1000));
         var perSecond = counts.Seconds > 0 ? counts.Deliveries / counts.Seconds : 0;
         var lost = events - counts.Distinct;
@@ -65,10 +69,11 @@ internal static class WebhookLoad
         return 0;
     }
 
-    private static async Task<bool> PublishAsync(HubTarget target, HttpClient http, string task, int first, int count, int batch)
+    private static async Task<bool> PublishAsync(HubTarget target, HttpClient[] nodes, string task, int first, int count, int batch)
     {
         for (var n = first; n < first + count; n += batch)
         {
+            var http = nodes[n / batch % nodes.Length];
             var size = Math.Min(batch, first + count - n);
             var body = "[" + string.Join(',', Enumerable.Range(n, size).Select(i => HubTarget.EventBody(task, i))) + "]";
             if (!await target.PublishAsync(http, task, Encoding.UTF8.GetBytes(body)))

@@ -49,4 +49,40 @@ internal static class BenchTool
             TestPaths.TryDelete(directory);
         }
     }
+
+    /// <summary>
+    /// Runs a scenario against <paramref name="nodes"/> fresh hub processes on one fresh Redis (cluster mode), given
+    /// their addresses comma-separated; asserts that it exited 0 and returns its output.
+    /// </summary>
+    public static async Task<string> RunAgainstClusterAsync(Func<string, string[]> arguments, int nodes = 3, params string[] hubArguments)
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var directory = TestPaths.NewTempDirectory();
+        var hubs = new List<HubProcess>();
+        try
+        {
+            for (var node = 0; node < nodes; node++)
+            {
+                hubs.Add(await HubProcess.StartAsync(Path.Combine(directory, $"node-{node}.db"),
+                [
+                    "--Storage:Provider", "Redis",
+                    "--Storage:Redis:Configuration", redis.Configuration,
+                    "--Auth:TokenSigningKey", "a-bench-signing-key-of-at-least-thirty-two-chars",
+                    .. hubArguments,
+                ]));
+            }
+            var urls = string.Join(',', hubs.Select(hub => hub.Address.ToString().TrimEnd('/')));
+            var (exitCode, output) = await RunAsync(arguments(urls));
+            Assert.True(exitCode == 0, $"the load generator exited with {exitCode}:\n{output}");
+            return output;
+        }
+        finally
+        {
+            foreach (var hub in hubs)
+            {
+                hub.Dispose();
+            }
+            TestPaths.TryDelete(directory);
+        }
+    }
 }

@@ -54,6 +54,41 @@ public sealed class ComparisonReportTests
             "sse 5000 subscribers, 10 events/s, 15 s, pushhub, run 2: exit status 1", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_cluster_column_is_judged_within_twice_the_sqlite_nodes_figure_from_the_same_run()
+    {
+        var output = await ReportAsync(
+            Rows("publish, 32 clients", "pushhub", "events/s", "8000", "10000"),
+            Rows("publish, 32 clients", "cluster", "events/s", "5200", "4000"),
+            Rows("publish, 32 clients", "bare", "events/s", "10000", "10000"),
+            Rows("publish, 32 clients", "pushhub", "request p99 ms", "2.0", "2.0"),
+            Rows("publish, 32 clients", "cluster", "request p99 ms", "5.0", "3.0"),
+            Rows("publish, 32 clients", "cluster", "failures", "0", "2"),
+            Rows("idle 10000 SSE subscribers", "cluster", "Redis KB per subscriber (VmRSS)", "0.5", "0.5"));
+        Assert.Contains("| scenario | figure | PushHub (SQLite) | PushHub ×3 (Redis) | Nchan | bare Kestrel | ratio | target | met? | ×3 / SQLite | cluster target | met? |",
+            output, StringComparison.Ordinal);
+        // 5200/8000, 4000/10000: 0.65 and 0.40 of the SQLite node's rate, the median 0.53 at least half of it.
+        Assert.Contains("| publish, 32 clients | events/s | 9,000 (8,000–10,000) | 4,600 (4,000–5,200) | - | 10,000 | 0.90 (0.80–1.00)× bare Kestrel " +
+            "| ≥ 0.6× bare Kestrel | met (2 of 2 runs) | 0.53 (0.40–0.65)× | ≥ 0.5× SQLite | met (1 of 2 runs) |", output, StringComparison.Ordinal);
+        // 5.0/2.0, 3.0/2.0: 2.50 and 1.50 of the SQLite node's p99, the median 2.00 within twice it.
+        Assert.Contains("| publish, 32 clients | request p99 ms | 2.0 | 4.0 (3.0–5.0) | - | - |  | ≤ 5 ms | met (2 of 2 runs) | 2.00 (1.50–2.50)× | ≤ 2× SQLite | met (1 of 2 runs) |",
+            output, StringComparison.Ordinal);
+        // Nothing lost or failed, on the cluster too; Redis's own memory has no SQLite counterpart, so no target.
+        Assert.Contains("| publish, 32 clients | failures | - | 1 (0–2) | - | - |  | 0 | not measured |  | 0 | **missed** (1 of 2 runs) |", output, StringComparison.Ordinal);
+        Assert.Contains("| idle 10000 SSE subscribers | Redis KB per subscriber (VmRSS) | - | 0.5 | - | - |  |  |  |  |  |  |", output, StringComparison.Ordinal);
+        Assert.Contains("Cluster mode (DESIGN: every figure above within 2× of the SQLite node's; nothing lost): 2 of 2 target figures within 2×",
+            output, StringComparison.Ordinal);
+        Assert.Contains("**Not exact:** publish, 32 clients, cluster, run 2: failures 2", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_cluster_rows_the_table_has_no_cluster_columns()
+    {
+        var output = await ReportAsync(Rows("publish, 32 clients", "pushhub", "events/s", "8000"));
+        Assert.Contains("| scenario | figure | PushHub | Nchan | bare Kestrel | ratio | target | met? |\n", output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.DoesNotContain("SQLite", output, StringComparison.Ordinal);
+    }
+
     private static IEnumerable<string> Rows(string label, string server, string figure, params string[] perRun) =>
         perRun.Select((value, run) => $"{label}\t{server}\t{run + 1}\t{figure}\t{value}");
 
