@@ -58,14 +58,14 @@ public sealed partial class EventValidator(IOptions<LimitsOptions> limits)
             switch (property.Name)
             {
                 case "task_id":
-                    taskId = ReadString(property.Value, prefix + "task_id", errors);
+                    taskId = ReadString(property.Value, prefix, "task_id", errors);
                     if (taskId is not null && !IsValidTaskId(taskId))
                     {
                         errors.Add(prefix + "task_id", TaskIdRule);
                     }
                     break;
                 case "type":
-                    type = ReadString(property.Value, prefix + "type", errors);
+                    type = ReadString(property.Value, prefix, "type", errors);
                     if (type is not null && !IsValidType(type))
                     {
                         errors.Add(prefix + "type", TypeRule);
@@ -82,7 +82,7 @@ public sealed partial class EventValidator(IOptions<LimitsOptions> limits)
                     }
                     break;
                 case "idempotency_key":
-                    idempotencyKey = ReadString(property.Value, prefix + "idempotency_key", errors);
+                    idempotencyKey = ReadString(property.Value, prefix, "idempotency_key", errors);
                     if (idempotencyKey is not null && !IsValidIdempotencyKey(idempotencyKey))
                     {
                         errors.Add(prefix + "idempotency_key", $"must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters");
@@ -165,18 +165,20 @@ public sealed partial class EventValidator(IOptions<LimitsOptions> limits)
         return true;
     }
 
-    private static string? ReadString(JsonElement value, string field, ValidationErrors errors)
+    // The field's name comes as prefix and name, joined only for an error: in a batch the prefix is "[3]." and a
+    // joined name per field was a string allocated for every field of every valid event.
+    private static string? ReadString(JsonElement value, string prefix, string name, ValidationErrors errors)
     {
         if (value.ValueKind == JsonValueKind.String)
         {
-            return GetText(value, field, errors);
+            return GetText(value, prefix, name, errors);
         }
-        errors.Add(field, $"must be a string, not {Describe(value.ValueKind)}");
+        errors.Add(prefix + name, $"must be a string, not {Describe(value.ValueKind)}");
         return null;
     }
 
     /// <summary>The string's text, or an error when it escapes a lone surrogate (<c>"\ud800"</c>), which has no text.</summary>
-    private static string? GetText(JsonElement value, string field, ValidationErrors errors)
+    private static string? GetText(JsonElement value, string prefix, string name, ValidationErrors errors)
     {
         try
         {
@@ -184,7 +186,7 @@ public sealed partial class EventValidator(IOptions<LimitsOptions> limits)
         }
         catch (InvalidOperationException)
         {
-            errors.Add(field, "is not valid Unicode text: it escapes a lone surrogate");
+            errors.Add(prefix + name, "is not valid Unicode text: it escapes a lone surrogate");
             return null;
         }
     }
@@ -219,7 +221,7 @@ public sealed partial class EventValidator(IOptions<LimitsOptions> limits)
             errors.Add(prefix + "data.message", $"must be a string, not {Describe(value.ValueKind)}");
             return null;
         }
-        return GetText(value, prefix + "data.message", errors);
+        return GetText(value, prefix, "data.message", errors);
     }
 
     private static byte[] Serialize(JsonElement value)
