@@ -142,7 +142,7 @@ public sealed class DashboardWebhookTests() : LiveHubTest(Settings())
 
         await row.GetByRole(AriaRole.Link).First.ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Send test", Exact = true }).ClickAsync();
-        await Assertions.Expect(page.Locator("[data-test-attempt='succeeded']")).ToContainTextAsync("Status 200");
+        await Assertions.Expect(page.Locator("[data-test-attempt='succeeded']")).ToContainTextAsync("Status 200", new() { Timeout = 30_000 });
         var sent = Assert.Single(slack.Received);
         Assert.StartsWith("/services/T0123ABCD/B0456EFGH/", sent.PathAndQuery, StringComparison.Ordinal);
         Assert.StartsWith("Deploy *pushhub-test* is completed", sent.Json["text"]!.GetValue<string>(), StringComparison.Ordinal);
