@@ -28,6 +28,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => IsRedis(sp) ? sp.GetRequiredService<RedisStorage>().Webhooks : sp.GetRequiredService<SqliteStorage>().Webhooks);
         services.AddSingleton(sp => IsRedis(sp) ? sp.GetRequiredService<RedisStorage>().Leases : sp.GetRequiredService<SqliteStorage>().Leases);
         services.AddHostedService<RetentionService>();
+        // A request that meets a Redis failover is answered 503 with Retry-After, not 500 (only Redis throws these).
+        services.AddExceptionHandler<RedisUnavailableHandler>();
         return services;
     }
 

@@ -42,20 +42,23 @@ public sealed class CuttableProxy : IAsyncDisposable
         }
     }
 
-    private async Task AcceptAsync()
+    private Task AcceptAsync() => AcceptEachAsync(_listener, ServeAsync, _stop.Token);
+
+    /// <summary>Accepts connections until <paramref name="stop"/>, starting <paramref name="serve"/> for each (not awaited).</summary>
+    internal static async Task AcceptEachAsync(TcpListener listener, Func<Socket, Task> serve, CancellationToken stop)
     {
-        while (!_stop.IsCancellationRequested)
+        while (!stop.IsCancellationRequested)
         {
             Socket client;
             try
             {
-                client = await _listener.AcceptSocketAsync(_stop.Token);
+                client = await listener.AcceptSocketAsync(stop);
             }
             catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 return;
             }
-            _ = ServeAsync(client);
+            _ = serve(client);
         }
     }
 

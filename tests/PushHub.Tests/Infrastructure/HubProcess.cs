@@ -10,6 +10,7 @@ namespace PushHub.Tests.Infrastructure;
 public sealed class HubProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly OutputTail _output = new();
 
     private HubProcess(Process process, Uri address)
     {
@@ -53,14 +54,15 @@ public sealed class HubProcess : IDisposable
             info.ArgumentList.Add(arg);
         }
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         var hub = new HubProcess(process, address);
+        hub._output.Attach(process);
         await hub.WaitUntilReadyAsync();
         return hub;
     }
+
+    /// <summary>The hub's last lines of output (its log), for a failure message.</summary>
+    public string Output => _output.ToString();
+
 
     public HttpClient CreateClient() => new() { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
 

@@ -26,6 +26,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     private readonly Process _process;
     private readonly string _folder;
+    private readonly OutputTail _output = new();
 
     private RedisServer(Process process, string folder, int port)
     {
@@ -46,32 +47,71 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>True once the server process has exited and been reaped (after dispose).</summary>
     public bool Stopped { get; private set; }
 
-    public static async Task<RedisServer> StartAsync(params string[] extraArguments)
+    public static Task<RedisServer> StartAsync(params string[] extraArguments) => StartOnAsync(TestPorts.Free(), extraArguments);
+
+    /// <summary>A new, empty server on this one's port (after <see cref="KillAsync"/>): Redis back after an outage.</summary>
+    public Task<RedisServer> StartAgainAsync() => StartOnAsync(Port, []);
+
+    private static Task<RedisServer> StartOnAsync(int port, string[] extraArguments)
     {
         var folder = Directory.CreateTempSubdirectory("pushhub-redis-").FullName;
+        return StartProcessAsync(folder, port,
+            ["--port", port.ToString(), "--bind", "127.0.0.1", "--dir", folder, "--save", "", "--appendonly", "no", .. extraArguments]);
+    }
+
+    /// <summary>A replica of <paramref name="primary"/> (ready once it answers PING; it may still be syncing).</summary>
+    public static Task<RedisServer> StartReplicaAsync(int primaryPort) =>
+        StartAsync("--replicaof", "127.0.0.1", primaryPort.ToString());
+
+    /// <summary>
+    /// A Sentinel (<c>redis-server --sentinel</c>) that monitors the primary on <paramref name="primaryPort"/> as
+    /// <paramref name="serviceName"/>, alone (quorum 1), declaring it down after three seconds without an answer
+    /// (quick, yet not so quick that a loaded machine's pause looks like a dead primary). Its failover timeout is the
+    /// default three minutes: it is also how long Sentinel leaves a replica that replicates through another address (a
+    /// relay) before it points the replica straight at the primary.
+    /// </summary>
+    public static Task<RedisServer> StartSentinelAsync(string serviceName, int primaryPort)
+    {
+        var folder = Directory.CreateTempSubdirectory("pushhub-sentinel-").FullName;
         var port = TestPorts.Free();
+        // Sentinel needs a configuration file it can rewrite; it holds the monitored primary.
+        var config = Path.Combine(folder, "sentinel.conf");
+        File.WriteAllText(config, $"""
+            port {port}
+            bind 127.0.0.1
+            dir {folder}
+            sentinel monitor {serviceName} 127.0.0.1 {primaryPort} 1
+            sentinel down-after-milliseconds {serviceName} 3000
+            sentinel failover-timeout {serviceName} 180000
+            sentinel parallel-syncs {serviceName} 1
+
+            """);
+        return StartProcessAsync(folder, port, [config, "--sentinel"]);
+    }
+
+    private static async Task<RedisServer> StartProcessAsync(string folder, int port, IEnumerable<string> arguments)
+    {
         var start = new ProcessStartInfo(Binary)
         {
-            ArgumentList = { "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", folder, "--save", "", "--appendonly", "no" },
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in extraArguments)
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
         var process = Process.Start(start)!;
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
         var server = new RedisServer(process, folder, port);
+        server._output.Attach(process);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
             if (process.HasExited)
             {
+                var output = server.Output;
                 await server.DisposeAsync();
-                Assert.Fail($"redis-server exited at start with code {process.ExitCode}");
+                Assert.Fail($"redis-server exited at start with code {process.ExitCode}: {output}");
             }
             try
             {
@@ -85,6 +125,20 @@ public sealed class RedisServer : IAsyncDisposable
             }
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>The server's last lines of output (its log), for a failure message.</summary>
+    public string Output => _output.ToString();
+
+
+    /// <summary>SIGKILL, as a crashed machine: the server gets no chance to hand anything on. Its folder stays until dispose.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        await _process.WaitForExitAsync();
     }
 
     /// <summary>
@@ -121,11 +175,11 @@ public sealed class RedisServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
+        if (Stopped)
         {
-            _process.Kill(entireProcessTree: true);
+            return;
         }
-        await _process.WaitForExitAsync();
+        await KillAsync();
         Stopped = true;
         _process.Dispose();
         TestPaths.TryDelete(_folder);

@@ -17,6 +17,9 @@ internal sealed partial class RedisPollingStore(RedisStorage storage) : IPolling
     /// <summary>Length of <c>{"seq":0</c>: what <see cref="StoredEvent.Create"/> writes before the rest of the event.</summary>
     private const int SeqZeroPrefix = 8;
 
+    private static readonly string s_appendSha =
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(RedisScripts.Append)));
+
     private long _head;
     private long _first = 1;
 
@@ -67,8 +70,8 @@ internal sealed partial class RedisPollingStore(RedisStorage storage) : IPolling
         for (var round = 0; ; round++)
         {
             var webhooks = _webhooks;
-            var result = (RedisResult[])(await storage.Database.ScriptEvaluateAsync(RedisScripts.Append, null,
-                AppendArguments(events, expectedLastSeq, webhooks, now, nowMs)).ConfigureAwait(false))!;
+            var result = (RedisResult[])(await EvaluateAppendAsync(AppendArguments(events, expectedLastSeq, webhooks, now, nowMs))
+                .ConfigureAwait(false))!;
             var status = (string)result[0]!;
             if (status == "STALE" && round < MaxStaleRounds)
             {
@@ -87,7 +90,6 @@ internal sealed partial class RedisPollingStore(RedisStorage storage) : IPolling
             var outcomes = Outcomes(events, result, now);
             Seen((long)result[1], (long)result[2]);
             storage.Wake();
-            await WaitForReplicasAsync().ConfigureAwait(false);
             return outcomes;
         }
     }
@@ -165,18 +167,70 @@ internal sealed partial class RedisPollingStore(RedisStorage storage) : IPolling
         return outcomes;
     }
 
-    private async Task WaitForReplicasAsync()
+    /// <summary>
+    /// Runs the append script. With <see cref="RedisStorageOptions.WaitForReplicas"/>, the script and a <c>WAIT</c> go
+    /// to one primary named explicitly, one right after the other on its connection, so the WAIT counts the replicas
+    /// that have this write. (Through the database, a failover between the two could send the WAIT to the new primary,
+    /// whose connection never wrote: it would confirm at once, and a write the old primary took with it would be
+    /// acknowledged.) A refused WAIT, or too few replicas in time, is <see cref="ReplicationTimeoutException"/>.
+    /// </summary>
+    private async Task<RedisResult> EvaluateAppendAsync(RedisValue[] values)
     {
         var wanted = storage.Options.WaitForReplicas;
         if (wanted <= 0)
         {
-            return;
+            return await storage.Database.ScriptEvaluateAsync(RedisScripts.Append, null, values).ConfigureAwait(false);
         }
         var timeout = storage.Options.WaitTimeout;
-        var confirmed = (long)await storage.Database.ExecuteAsync("WAIT", wanted, (long)timeout.TotalMilliseconds).ConfigureAwait(false);
-        if (confirmed < wanted)
+        var server = storage.Primary();
+        var arguments = new object[values.Length + 2];
+        arguments[0] = s_appendSha;
+        arguments[1] = 0; // no KEYS: the script builds its keys from the prefix
+        values.CopyTo(arguments, 2);
+        for (var loaded = false; ; loaded = true)
         {
-            throw new ReplicationTimeoutException(wanted, confirmed, timeout);
+            var script = server.ExecuteAsync("EVALSHA", arguments);
+            var wait = server.ExecuteAsync("WAIT", wanted, (long)timeout.TotalMilliseconds);
+            RedisResult result;
+            try
+            {
+                result = await script.ConfigureAwait(false);
+            }
+            catch (RedisServerException exception) when (!loaded && exception.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            {
+                // A primary that does not know the script yet (new, or promoted): load it, and send both again.
+                await ObserveAsync(wait).ConfigureAwait(false);
+                await server.ScriptLoadAsync(RedisScripts.Append).ConfigureAwait(false);
+                continue;
+            }
+            catch
+            {
+                await ObserveAsync(wait).ConfigureAwait(false);
+                throw;
+            }
+            if ((string?)((RedisResult[])result!)[0] != "OK")
+            {
+                await ObserveAsync(wait).ConfigureAwait(false);
+                return result; // STALE or MOVED: nothing was written, so there is nothing to wait for
+            }
+            var confirmed = (long)await wait.ConfigureAwait(false);
+            if (confirmed < wanted)
+            {
+                throw new ReplicationTimeoutException(wanted, confirmed, timeout);
+            }
+            return result;
+        }
+    }
+
+    private static async Task ObserveAsync(Task<RedisResult> task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            // The command it followed failed first; that failure is the one reported.
         }
     }
 

@@ -96,6 +96,21 @@ public sealed class RedisStorage : IAsyncDisposable
 
     internal RedisKey Key(string suffix) => Prefix + suffix;
 
+    /// <summary>The primary this node is connected to now (after a failover, the promoted one).</summary>
+    /// <exception cref="RedisConnectionException">No connected server is a primary (a failover is under way).</exception>
+    internal IServer Primary()
+    {
+        foreach (var server in _connection.GetServers())
+        {
+            if (server.IsConnected && !server.IsReplica)
+            {
+                return server;
+            }
+        }
+        throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.DemandMaster,
+            "No connected Redis server is a primary.", null, CommandStatus.WaitingToBeSent);
+    }
+
     internal void Wake() => Interlocked.Exchange(ref _wake, NewWake()).TrySetResult();
 
     private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);

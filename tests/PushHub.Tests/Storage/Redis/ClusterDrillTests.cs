@@ -144,11 +144,4 @@ public sealed class ClusterDrillTests
             "--Storage:Redis:Configuration", redis.Configuration,
             "--Storage:Redis:KeyPrefix", Prefix,
             "--Auth:TokenSigningKey", "a-signing-key-of-at-least-thirty-two-chars");
-
-    private sealed class TempFolder : IDisposable
-    {
-        public string Path { get; } = TestPaths.NewTempDirectory();
-
-        public void Dispose() => TestPaths.TryDelete(Path);
-    }
 }

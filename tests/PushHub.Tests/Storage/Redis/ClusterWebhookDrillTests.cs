@@ -248,11 +248,4 @@ public sealed class ClusterWebhookDrillTests
             "--Webhooks:TimeoutSeconds", "30",
             "--Webhooks:LeaseDuration", "00:00:40",
             "--Serilog:MinimumLevel:Default", "Warning");
-
-    private sealed class TempFolder : IDisposable
-    {
-        public string Path { get; } = TestPaths.NewTempDirectory();
-
-        public void Dispose() => TestPaths.TryDelete(Path);
-    }
 }
