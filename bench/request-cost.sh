@@ -21,11 +21,4 @@ $bench "$scenario" --url "http://127.0.0.1:$port" --clients 32 --events 2000 --w
 before=$(curl -fs "http://127.0.0.1:$port/stats")
 $bench "$scenario" --url "http://127.0.0.1:$port" --clients 32 --events "$events" --warmup-seconds 0 | grep -v '^result'
 after=$(curl -fs "http://127.0.0.1:$port/stats")
-python3 - "$events" "$before" "$after" <<'PY'
-import json, sys
-n = int(sys.argv[1]); a = json.loads(sys.argv[2])["runtime"]; b = json.loads(sys.argv[3])["runtime"]
-d = lambda k: b[k] - a[k]
-print(f"per request: cpu {d('cpu_ms') * 1000 / n:.1f} us, allocated {d('allocated_bytes') / n:.0f} B; "
-      f"gc pauses {d('gc_pause_ms'):.1f} ms in {[y - x for x, y in zip(a['gc_counts'], b['gc_counts'])]} (gen0/1/2), "
-      f"server gc {b['server_gc']}, pool threads {b['thread_pool_threads']}")
-PY
+python3 bench/runtime-cost.py "$events" "per request" "$before" "$after"

@@ -36,13 +36,29 @@ internal sealed class WebhookSender(NotificationFormats formats, NotificationSen
 
     private readonly WebhookOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, ResiliencePipeline<AttemptResult>> _pipelines = new(StringComparer.Ordinal);
+    // Each webhook's destination, with the record it was opened from: opening one parses its URL and options, decodes
+    // its signing keys and works out what to mask, which is the same for every delivery until the webhook changes.
+    private readonly ConcurrentDictionary<string, (WebhookRecord From, NotificationDestination Destination)> _destinations = new(StringComparer.Ordinal);
 
-    /// <summary>Drops an endpoint's pipeline (and circuit state), when it is changed or removed.</summary>
-    public void Forget(string webhookId) => _pipelines.TryRemove(webhookId, out _);
+    /// <summary>Drops an endpoint's pipeline (and circuit state) and its opened destination, when it is changed or removed.</summary>
+    public void Forget(string webhookId)
+    {
+        _pipelines.TryRemove(webhookId, out _);
+        _destinations.TryRemove(webhookId, out _);
+    }
 
     /// <summary>The stored webhook's destination: its format, URL, options, template and signing secrets.</summary>
-    public NotificationDestination Destination(WebhookRecord webhook) => formats.Open(webhook.Format, webhook.Url, webhook.OptionsJson, webhook.Template,
-        new SigningSecrets(webhook.Secret, webhook.PreviousSecret, webhook.PreviousSecretUntil));
+    public NotificationDestination Destination(WebhookRecord webhook)
+    {
+        if (_destinations.TryGetValue(webhook.Id, out var known) && OpensAlike(known.From, webhook))
+        {
+            return known.Destination;
+        }
+        var destination = formats.Open(webhook.Format, webhook.Url, webhook.OptionsJson, webhook.Template,
+            new SigningSecrets(webhook.Secret, webhook.PreviousSecret, webhook.PreviousSecretUntil));
+        _destinations[webhook.Id] = (webhook, destination);
+        return destination;
+    }
 
     /// <summary>How often the webhook's service lets requests go (<see cref="NotificationFormat.Pacing"/>), or null.</summary>
     public PacingRule? Pacing(WebhookRecord webhook)
@@ -83,6 +99,11 @@ internal sealed class WebhookSender(NotificationFormats formats, NotificationSen
             return new AttemptResult(null, DeliveryVerdict.Transient(error), error, null, false, Elapsed(started));
         }
     }
+
+    /// <summary>Whether two versions of a webhook open the same destination (every field <see cref="Destination"/> reads).</summary>
+    private static bool OpensAlike(WebhookRecord a, WebhookRecord b) => ReferenceEquals(a, b)
+        || (a.Format == b.Format && a.Url == b.Url && a.OptionsJson == b.OptionsJson && a.Template == b.Template
+            && a.Secret == b.Secret && a.PreviousSecret == b.PreviousSecret && a.PreviousSecretUntil == b.PreviousSecretUntil);
 
     private ResiliencePipeline<AttemptResult> CreatePipeline() =>
         new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = time }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -12,6 +13,9 @@ namespace PushHub.Webhooks;
 public static class WebhookSigner
 {
     public const string SecretPrefix = "whsec_";
+
+    private const string BodyPrefix = "sha256=";
+    private const string StandardPrefix = "v1,";
 
     /// <summary>A new secret: <c>whsec_</c> + base64 of 32 random bytes.</summary>
     public static string NewSecret() => SecretPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
@@ -36,17 +40,41 @@ public static class WebhookSigner
         secret.Length is >= 8 and <= 256 && secret.All(c => c is >= '!' and <= '~');
 
     /// <summary><c>sha256=&lt;hex&gt;</c> for <c>X-Webhook-Signature</c>.</summary>
-    public static string BodySignature(byte[] key, ReadOnlySpan<byte> body) =>
-        "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(key, body));
+    public static string BodySignature(byte[] key, ReadOnlySpan<byte> body)
+    {
+        Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(key, body, hash);
+        Span<char> text = stackalloc char[BodyPrefix.Length + (2 * HMACSHA256.HashSizeInBytes)];
+        BodyPrefix.CopyTo(text);
+        Convert.TryToHexStringLower(hash, text[BodyPrefix.Length..], out _);
+        return new string(text);
+    }
 
     /// <summary><c>v1,&lt;base64&gt;</c> over <c>id.timestamp.body</c>.</summary>
     public static string StandardSignature(byte[] key, string id, long timestamp, ReadOnlySpan<byte> body)
     {
-        var prefix = Encoding.UTF8.GetBytes(id + "." + timestamp.ToString(CultureInfo.InvariantCulture) + ".");
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
-        hmac.AppendData(prefix);
-        hmac.AppendData(body);
-        return "v1," + Convert.ToBase64String(hmac.GetHashAndReset());
+        // One HMAC over one pooled buffer: a one-shot HashData costs less than an IncrementalHash per delivery (issue #15).
+        var length = Encoding.UTF8.GetMaxByteCount(id.Length) + 22 + body.Length; // 20 digits of a long, two dots
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(id, buffer);
+            buffer[written++] = (byte)'.';
+            timestamp.TryFormat(buffer.AsSpan(written), out var digits, provider: CultureInfo.InvariantCulture);
+            written += digits;
+            buffer[written++] = (byte)'.';
+            body.CopyTo(buffer.AsSpan(written));
+            HMACSHA256.HashData(key, buffer.AsSpan(0, written + body.Length), hash);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        Span<char> text = stackalloc char[StandardPrefix.Length + 44]; // base64 of 32 bytes
+        StandardPrefix.CopyTo(text);
+        Convert.TryToBase64Chars(hash, text[StandardPrefix.Length..], out var encoded);
+        return new string(text[..(StandardPrefix.Length + encoded)]);
     }
 
     /// <summary>The <c>webhook-id</c> of an event: the same on every retry and replay, so receivers can dedupe.</summary>

@@ -116,7 +116,8 @@ internal sealed class AppendCommands : IDisposable
         }
     }
 
-    private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] names)
+    /// <summary>A command on the writer's connection with its parameters declared, prepared on first use and kept.</summary>
+    internal static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] names)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;

@@ -4,22 +4,6 @@ namespace PushHub.Storage.Sqlite;
 
 internal sealed partial class SqliteWebhookStore
 {
-    // Superseded progress: a pending task.progress delivery with a newer one of the same task behind it. One under a
-    // running lease is left to its claim (it may be on the wire already).
-    private const string CoalesceSql =
-        "DELETE FROM webhook_deliveries WHERE webhook_id = @webhookId AND type = 'task.progress' AND lease_until <= @nowMs " +
-        "AND EXISTS (SELECT 1 FROM webhook_deliveries n WHERE n.webhook_id = webhook_deliveries.webhook_id " +
-        "AND n.type = 'task.progress' AND n.task_id = webhook_deliveries.task_id AND n.seq > webhook_deliveries.seq)";
-
-    // One statement picks the due rows and leases them, so two claims can never take the same row.
-    private const string ClaimSql =
-        "UPDATE webhook_deliveries SET lease_until = @until, claim_token = @token WHERE id IN (" +
-        "SELECT id FROM webhook_deliveries WHERE webhook_id = @webhookId AND next_attempt_at <= @nowMs AND lease_until <= @nowMs " +
-        "ORDER BY next_attempt_at, id LIMIT @max) " +
-        "RETURNING id AS Id, seq AS Seq, task_id AS TaskId, type AS Type, event_at AS EventAt, attempts AS Attempts, " +
-        "last_status AS LastStatus, fallback_from AS FallbackFrom, next_attempt_at AS NextAttemptAt, " +
-        "coalesce(json, (SELECT e.json FROM events e WHERE e.seq = webhook_deliveries.seq)) AS Json";
-
     public Task<DeliveryClaim> ClaimDueAsync(string webhookId, DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
@@ -30,18 +14,16 @@ internal sealed partial class SqliteWebhookStore
         // Not cancellable once queued, like an append: a claim that is made must reach the caller.
         return storage.WriteAsync(context =>
         {
-            var (connection, transaction) = (context.Connection, context.Transaction);
-            var coalesce = connection.ExecuteScalar<bool?>(
-                "SELECT coalesce_progress FROM webhooks WHERE id = @webhookId AND enabled = 1", new { webhookId }, transaction);
-            if (coalesce is null)
+            // The writer's cache of enabled webhooks is reloaded inside every transaction that changes one, so it
+            // answers as a SELECT here would, without one per pass.
+            var enabled = context.Outbox.Enabled ?? context.Outbox.Reload(context.Connection, context.Transaction);
+            if (enabled.FirstOrDefault(webhook => webhook.Id == webhookId) is not { } claimed)
             {
                 return DeliveryClaim.Empty;
             }
-            var coalesced = coalesce.Value ? connection.Execute(CoalesceSql, new { webhookId, nowMs }, transaction) : 0;
-            var rows = connection.Query<ClaimRow>(ClaimSql, new { webhookId, nowMs, until, token, max }, transaction).AsList();
-            // RETURNING hands rows back in no particular order.
-            rows.Sort((a, b) => a.NextAttemptAt != b.NextAttemptAt ? a.NextAttemptAt.CompareTo(b.NextAttemptAt) : a.Id.CompareTo(b.Id));
-            return new DeliveryClaim(rows.ConvertAll(row => row.ToClaimed(webhookId, token)), coalesced);
+            var commands = context.OutboxCommands;
+            var coalesced = claimed.CoalesceProgress ? commands.Coalesce(webhookId, nowMs) : 0;
+            return new DeliveryClaim(commands.Claim(webhookId, nowMs, until, token, max), coalesced);
         });
     }
 
@@ -60,30 +42,27 @@ internal sealed partial class SqliteWebhookStore
         CancellationToken cancellationToken = default) => storage.WriteAsync(context =>
     {
         var (connection, transaction) = (context.Connection, context.Transaction);
-        var claim = new { delivery.Id, delivery.ClaimToken };
-        if (connection.ExecuteScalar<long?>("SELECT id FROM webhook_deliveries WHERE id = @Id AND claim_token = @ClaimToken", claim, transaction) is null)
+        var commands = context.OutboxCommands;
+        // The resolution's own statement checks the claim (its token in the WHERE clause): when the claim is gone it
+        // changes nothing, and the attempt is not logged either.
+        var held = resolution switch
+        {
+            DeliveryResolution.Delivered or DeliveryResolution.Discard => commands.Delete(delivery),
+            DeliveryResolution.Retry retry => commands.Retry(delivery, retry.SpendsAttempt, retry.At, attempt?.Status),
+            DeliveryResolution.Release => commands.Release(delivery),
+            DeliveryResolution.DeadLetter or DeliveryResolution.Disable => commands.IsClaimed(delivery),
+            _ => throw new ArgumentOutOfRangeException(nameof(resolution), resolution, "not a resolution this store knows"),
+        };
+        if (!held)
         {
             return false; // the lease ran out and another claim took it, or it is gone with its webhook
         }
         if (attempt is not null)
         {
-            InsertAttempt(context, attempt);
+            commands.InsertAttempt(attempt);
         }
         switch (resolution)
         {
-            case DeliveryResolution.Delivered or DeliveryResolution.Discard:
-                connection.Execute("DELETE FROM webhook_deliveries WHERE id = @Id", claim, transaction);
-                break;
-            case DeliveryResolution.Retry retry:
-                connection.Execute(
-                    "UPDATE webhook_deliveries SET attempts = attempts + @spent, next_attempt_at = @at, " +
-                    "last_status = coalesce(@status, last_status), lease_until = 0, claim_token = NULL WHERE id = @Id",
-                    new { delivery.Id, spent = retry.SpendsAttempt ? 1 : 0, at = retry.At.ToUnixTimeMilliseconds(), status = attempt?.Status },
-                    transaction);
-                break;
-            case DeliveryResolution.Release:
-                connection.Execute("UPDATE webhook_deliveries SET lease_until = 0, claim_token = NULL WHERE id = @Id", claim, transaction);
-                break;
             case DeliveryResolution.DeadLetter deadLetter:
                 GiveUp(context, "d.id = @deliveryId", delivery, attempt, deadLetter.Reason);
                 break;
@@ -94,8 +73,6 @@ internal sealed partial class SqliteWebhookStore
                 GiveUp(context, "d.webhook_id = @webhookId", delivery, attempt, disable.Reason);
                 context.Outbox.Reload(connection, transaction);
                 break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(resolution), resolution, "not a resolution this store knows");
         }
         return true;
     });
@@ -126,22 +103,5 @@ internal sealed partial class SqliteWebhookStore
             $"FROM webhook_deliveries d LEFT JOIN events e ON e.seq = d.seq WHERE {selection} AND coalesce(d.json, e.json) IS NOT NULL ORDER BY d.id",
             parameters, context.Transaction);
         context.Connection.Execute($"DELETE FROM webhook_deliveries AS d WHERE {selection}", parameters, context.Transaction);
-    }
-
-    private sealed class ClaimRow
-    {
-        public long Id { get; init; }
-        public long Seq { get; init; }
-        public string TaskId { get; init; } = "";
-        public string Type { get; init; } = "";
-        public long EventAt { get; init; }
-        public int Attempts { get; init; }
-        public int? LastStatus { get; init; }
-        public string? FallbackFrom { get; init; }
-        public long NextAttemptAt { get; init; }
-        public byte[]? Json { get; init; }
-
-        public ClaimedDelivery ToClaimed(string webhookId, long token) => new(Id, webhookId, Seq, TaskId, Type,
-            DateTimeOffset.FromUnixTimeMilliseconds(EventAt), Attempts, LastStatus, Json is null ? null : Json, FallbackFrom, token);
     }
 }

@@ -45,7 +45,7 @@ internal sealed partial class SqliteWebhookStore
     public Task AppendAttemptAsync(DeliveryAttemptRecord attempt, CancellationToken cancellationToken = default) =>
         storage.WriteAsync(context =>
         {
-            InsertAttempt(context, attempt);
+            context.OutboxCommands.InsertAttempt(attempt);
             return 0;
         });
 
@@ -102,25 +102,6 @@ internal sealed partial class SqliteWebhookStore
 
     public Task<bool> DeleteDeadLetterAsync(long id, CancellationToken cancellationToken = default) => storage.WriteAsync(context =>
         context.Connection.Execute("DELETE FROM dead_letters WHERE id = @id", new { id }, context.Transaction) > 0);
-
-    private static void InsertAttempt(WriteContext context, DeliveryAttemptRecord attempt) =>
-        context.Connection.Execute(
-            "INSERT INTO webhook_attempts (webhook_id, seq, attempt, outcome, status, duration_ms, error, response, attempted_at, next_attempt_at) " +
-            "VALUES (@WebhookId, @Seq, @Attempt, @Outcome, @Status, @DurationMs, @Error, @Response, @attemptedAt, @nextAttemptAt)",
-            new
-            {
-                attempt.WebhookId,
-                attempt.Seq,
-                attempt.Attempt,
-                attempt.Outcome,
-                attempt.Status,
-                attempt.DurationMs,
-                attempt.Error,
-                attempt.Response,
-                attemptedAt = attempt.AttemptedAt.ToUnixTimeMilliseconds(),
-                nextAttemptAt = attempt.NextAttemptAt?.ToUnixTimeMilliseconds(),
-            },
-            context.Transaction);
 
     private sealed class AttemptRow
     {

@@ -17,6 +17,7 @@ internal sealed partial class StoreWriter : IAsyncDisposable
     private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SqliteConnection _connection;
     private readonly AppendCommands _commands;
+    private readonly OutboxCommands _outboxCommands;
     private readonly WriteContext _context;
     private readonly CommittedBatches _committed;
     private readonly TimeProvider _time;
@@ -33,7 +34,8 @@ internal sealed partial class StoreWriter : IAsyncDisposable
         _committed = committed;
         _connection = connection;
         _commands = new AppendCommands(connection);
-        _context = new WriteContext(connection, _commands, outbox) { NextSeq = headSeq + 1, FirstSeq = firstSeq };
+        _outboxCommands = new OutboxCommands(connection);
+        _context = new WriteContext(connection, _commands, _outboxCommands, outbox) { NextSeq = headSeq + 1, FirstSeq = firstSeq };
         _time = time;
         _logger = logger;
         _maxBatchEvents = maxBatchEvents;
@@ -93,6 +95,7 @@ internal sealed partial class StoreWriter : IAsyncDisposable
             context.Transaction = transaction;
             context.Now = _time.GetUtcNow();
             _commands.Begin(transaction);
+            _outboxCommands.Begin(transaction);
             _savepoint.Transaction = _release.Transaction = _rollbackTo.Transaction = transaction;
             foreach (var op in group)
             {
@@ -166,6 +169,7 @@ internal sealed partial class StoreWriter : IAsyncDisposable
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
         _commands.Dispose();
+        _outboxCommands.Dispose();
         _savepoint.Dispose();
         _release.Dispose();
         _rollbackTo.Dispose();

@@ -19,13 +19,16 @@ internal abstract class WriteOp
 }
 
 /// <summary>What an op sees of the writer while it runs.</summary>
-internal sealed class WriteContext(SqliteConnection connection, AppendCommands commands, SqliteOutbox outbox)
+internal sealed class WriteContext(SqliteConnection connection, AppendCommands commands, OutboxCommands outboxCommands, SqliteOutbox outbox)
 {
     public SqliteConnection Connection { get; } = connection;
 
     public SqliteTransaction Transaction { get; set; } = null!;
 
     public AppendCommands Commands { get; } = commands;
+
+    /// <summary>The dispatcher's prepared statements: claims, resolutions and the attempt log.</summary>
+    public OutboxCommands OutboxCommands { get; } = outboxCommands;
 
     /// <summary>Writes the pending deliveries of each appended event, in the same transaction.</summary>
     public SqliteOutbox Outbox { get; } = outbox;

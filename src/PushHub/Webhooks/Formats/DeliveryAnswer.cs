@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
@@ -64,10 +65,21 @@ internal sealed class DeliveryAnswer
     /// <summary>The first <see cref="MaxBodyBytes"/> of a response body as text, or null when it is empty.</summary>
     public static async Task<string?> ReadStartAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var buffer = new byte[MaxBodyBytes];
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var read = await stream.ReadAtLeastAsync(buffer, MaxBodyBytes, throwOnEndOfStream: false, cancellationToken);
-        return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
+        if (response.Content.Headers.ContentLength == 0)
+        {
+            return null; // a 204, say: nothing to read, and no buffer for it
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxBodyBytes);
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            var read = await stream.ReadAtLeastAsync(buffer.AsMemory(0, MaxBodyBytes), MaxBodyBytes, throwOnEndOfStream: false, cancellationToken);
+            return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>A header's value, or null.</summary>

@@ -74,5 +74,21 @@ internal sealed class NotificationDestination
     }
 }
 
-/// <summary>The standard format's secrets: the current one, and a rotated-out one still signing until <see cref="PreviousUntil"/>.</summary>
-internal sealed record SigningSecrets(string Secret, string? PreviousSecret = null, DateTimeOffset? PreviousUntil = null);
+/// <summary>
+/// The standard format's secrets: the current one, and a rotated-out one still signing until <see cref="PreviousUntil"/>,
+/// with their HMAC keys decoded once (a destination is opened once per webhook and signs every delivery).
+/// </summary>
+internal sealed class SigningSecrets(string secret, string? previousSecret = null, DateTimeOffset? previousUntil = null)
+{
+    public string Secret { get; } = secret;
+
+    public string? PreviousSecret { get; } = previousSecret;
+
+    public DateTimeOffset? PreviousUntil { get; } = previousUntil;
+
+    /// <summary>The HMAC key of <see cref="Secret"/> (<see cref="WebhookSigner.Key"/>).</summary>
+    public byte[] Key { get; } = WebhookSigner.Key(secret);
+
+    /// <summary>The HMAC key of <see cref="PreviousSecret"/>, or null.</summary>
+    public byte[]? PreviousKey { get; } = previousSecret is null ? null : WebhookSigner.Key(previousSecret);
+}

@@ -12,16 +12,16 @@ namespace PushHub.Webhooks.Formats;
 /// </summary>
 internal sealed class NotificationEvent
 {
-    private NotificationEvent(HubEvent stored, JsonObject data, Uri? publicUrl)
+    private readonly Uri? _publicUrl;
+    // Parsed on first use: the standard format sends the stored bytes and never looks at the data (issue #15).
+    private JsonObject? _data;
+    private (double? Percent, string? Message, string? Error)? _words;
+
+    private NotificationEvent(HubEvent stored, Uri? publicUrl)
     {
         Stored = stored;
-        Data = data;
+        _publicUrl = publicUrl;
         Status = TaskStatuses.ForEventType(stored.Type);
-        Percent = stored.Type == EventTypes.Completed ? 100 : Number(data["percent"]);
-        Message = Text(data["message"]);
-        Error = stored.Type == EventTypes.Failed ? Text(data["error"]) ?? Text((data["error"] as JsonObject)?["message"]) ?? Message : Text(data["error"]);
-        // The dashboard's hash route for one task (wwwroot/js/tasks.js).
-        Link = publicUrl is null ? null : publicUrl.AbsoluteUri.TrimEnd('/') + "/#/tasks/" + Uri.EscapeDataString(stored.TaskId);
     }
 
     /// <summary>The event as committed; <see cref="HubEvent.Json"/> is what the standard format sends byte for byte.</summary>
@@ -36,22 +36,25 @@ internal sealed class NotificationEvent
     public DateTimeOffset Timestamp => Stored.Timestamp;
 
     /// <summary>The event's <c>data</c> object (empty when absent).</summary>
-    public JsonObject Data { get; }
+    public JsonObject Data => _data ??= ParseData(Stored);
 
     /// <summary>The task state this event's type leads to, or null for a type outside the well-known ones.</summary>
     public string? Status { get; }
 
     /// <summary><c>data.percent</c>, or 100 for <c>task.completed</c>.</summary>
-    public double? Percent { get; }
+    public double? Percent => Words.Percent;
 
     /// <summary><c>data.message</c> when it is a string.</summary>
-    public string? Message { get; }
+    public string? Message => Words.Message;
 
     /// <summary>For <c>task.failed</c>: <c>data.error</c> (or its <c>message</c>), else <c>data.message</c>.</summary>
-    public string? Error { get; }
+    public string? Error => Words.Error;
 
     /// <summary><c>&lt;Hub:PublicUrl&gt;/#/tasks/&lt;id&gt;</c> when <c>Hub:PublicUrl</c> is set.</summary>
-    public string? Link { get; }
+    // The dashboard's hash route for one task (wwwroot/js/tasks.js).
+    public string? Link => _publicUrl is null ? null : _publicUrl.AbsoluteUri.TrimEnd('/') + "/#/tasks/" + Uri.EscapeDataString(TaskId);
+
+    private (double? Percent, string? Message, string? Error) Words => _words ??= ReadWords(Type, Data);
 
     /// <summary>The event's timestamp as stored (RFC 3339, UTC, milliseconds).</summary>
     public string TimestampText => Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
@@ -96,10 +99,16 @@ internal sealed class NotificationEvent
     }
 
     /// <summary>Reads a committed event; <paramref name="publicUrl"/> is <c>Hub:PublicUrl</c>.</summary>
-    public static NotificationEvent From(HubEvent stored, Uri? publicUrl)
+    public static NotificationEvent From(HubEvent stored, Uri? publicUrl) => new(stored, publicUrl);
+
+    private static JsonObject ParseData(HubEvent stored) =>
+        JsonNode.Parse(stored.Json.Span)?["data"] is JsonObject data ? (JsonObject)data.DeepClone() : [];
+
+    private static (double? Percent, string? Message, string? Error) ReadWords(string type, JsonObject data)
     {
-        var data = JsonNode.Parse(stored.Json.Span)?["data"] as JsonObject;
-        return new NotificationEvent(stored, data is null ? [] : (JsonObject)data.DeepClone(), publicUrl);
+        var message = Text(data["message"]);
+        var error = type == EventTypes.Failed ? Text(data["error"]) ?? Text((data["error"] as JsonObject)?["message"]) ?? message : Text(data["error"]);
+        return (type == EventTypes.Completed ? 100 : Number(data["percent"]), message, error);
     }
 
     /// <summary>

@@ -55,11 +55,11 @@ internal sealed class StandardFormat : NotificationFormat
     {
         var id = WebhookSigner.MessageId(seq);
         var timestamp = now.ToUnixTimeSeconds();
-        var key = WebhookSigner.Key(signing.Secret);
+        var key = signing.Key;
         var signature = WebhookSigner.StandardSignature(key, id, timestamp, body.Span);
-        if (signing.PreviousSecret is { } previous && signing.PreviousUntil > now)
+        if (signing.PreviousKey is { } previous && signing.PreviousUntil > now)
         {
-            signature += " " + WebhookSigner.StandardSignature(WebhookSigner.Key(previous), id, timestamp, body.Span);
+            signature += " " + WebhookSigner.StandardSignature(previous, id, timestamp, body.Span);
         }
         var content = new ReadOnlyMemoryContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
