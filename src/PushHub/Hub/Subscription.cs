@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using PushHub.Storage;
@@ -32,7 +32,10 @@ public sealed class Subscription : IFeedListener, IDisposable
     private readonly SubscriberCounters? _counters;
     private readonly long _maxBytes;
     private readonly Channel<HubEvent> _queue = Channel.CreateUnbounded<HubEvent>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentQueue<Command> _commands = new();
+    // Commands are few (the follows at start, a keep-alive, a pong): a plain queue under its own lock holds about
+    // 100 B per stream while it waits, where a ConcurrentQueue's first segment held 770 B (issue #15).
+    private readonly Queue<Command> _commands = new();
+    private int _pendingCommands;
     private readonly Queue<SubscriptionItem> _answers = new();
     private readonly Dictionary<string, Followed> _tasks = new(StringComparer.Ordinal);
     private Followed? _all;
@@ -98,8 +101,31 @@ public sealed class Subscription : IFeedListener, IDisposable
 
     private void Post(Command command)
     {
-        _commands.Enqueue(command);
+        lock (_commands)
+        {
+            _commands.Enqueue(command);
+            _pendingCommands++;
+        }
         _queue.Writer.TryWrite(s_wake);
+    }
+
+    /// <summary>Takes the next command, without the lock when there is none (the check runs once per event).</summary>
+    private bool TryTakeCommand([NotNullWhen(true)] out Command? command)
+    {
+        command = null;
+        if (Volatile.Read(ref _pendingCommands) == 0)
+        {
+            return false;
+        }
+        lock (_commands)
+        {
+            if (!_commands.TryDequeue(out command))
+            {
+                return false;
+            }
+            _pendingCommands--;
+            return true;
+        }
     }
 
     /// <summary>
@@ -112,7 +138,7 @@ public sealed class Subscription : IFeedListener, IDisposable
         var reader = _queue.Reader;
         while (true)
         {
-            while (_commands.TryDequeue(out var command))
+            while (TryTakeCommand(out var command))
             {
                 if (Apply(command) is { } answer)
                 {
@@ -201,7 +227,7 @@ public sealed class Subscription : IFeedListener, IDisposable
                 }
             }
             Cursor = Math.Max(Cursor, page.NextCursor(Cursor, target));
-            while (_commands.TryDequeue(out var command))
+            while (TryTakeCommand(out var command))
             {
                 if (Apply(command) is { } answer)
                 {
@@ -348,7 +374,7 @@ public sealed class Subscription : IFeedListener, IDisposable
             }
             _all?.Registration.Dispose();
         }
-        while (_commands.TryDequeue(out var command))
+        while (TryTakeCommand(out var command))
         {
             command.Done.TrySetCanceled();
         }
