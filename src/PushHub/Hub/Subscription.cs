@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using PushHub.Storage;
 
 namespace PushHub.Hub;
@@ -31,7 +30,7 @@ public sealed class Subscription : IFeedListener, IDisposable
     private readonly IEventFeed _feed;
     private readonly SubscriberCounters? _counters;
     private readonly long _maxBytes;
-    private readonly Channel<HubEvent> _queue = Channel.CreateUnbounded<HubEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly EventQueue _queue = new();
     // Commands are few (the follows at start, a keep-alive, a pong): a plain queue under its own lock holds about
     // 100 B per stream while it waits, where a ConcurrentQueue's first segment held 770 B (issue #15).
     private readonly Queue<Command> _commands = new();
@@ -106,7 +105,7 @@ public sealed class Subscription : IFeedListener, IDisposable
             _commands.Enqueue(command);
             _pendingCommands++;
         }
-        _queue.Writer.TryWrite(s_wake);
+        _queue.TryWrite(s_wake);
     }
 
     /// <summary>Takes the next command, without the lock when there is none (the check runs once per event).</summary>
@@ -135,7 +134,7 @@ public sealed class Subscription : IFeedListener, IDisposable
     public async IAsyncEnumerable<SubscriptionItem> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Cursor = _delivered = _start ?? 0;
-        var reader = _queue.Reader;
+        var reader = _queue;
         while (true)
         {
             while (TryTakeCommand(out var command))
@@ -186,7 +185,7 @@ public sealed class Subscription : IFeedListener, IDisposable
         // Order matters: empty the queue, accept live events again, then take the head. An event dropped before the
         // overflow flag clears was published before the head was read, so it is at or below the target and read
         // from the store; anything queued after is kept (and skipped when at or below the cursor).
-        while (_queue.Reader.TryRead(out var dropped))
+        while (_queue.TryRead(out var dropped))
         {
             Interlocked.Add(ref _queuedBytes, -dropped.Json.Length);
         }
@@ -352,10 +351,10 @@ public sealed class Subscription : IFeedListener, IDisposable
         {
             Interlocked.Add(ref _queuedBytes, -stored.Json.Length);
             _overflow = true;
-            _queue.Writer.TryWrite(s_wake);
+            _queue.TryWrite(s_wake);
             return;
         }
-        _queue.Writer.TryWrite(stored);
+        _queue.TryWrite(stored);
     }
 
     public void Dispose()
@@ -364,7 +363,7 @@ public sealed class Subscription : IFeedListener, IDisposable
         {
             return;
         }
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         // The reader makes the registrations; a follow it applies after this point is let go at once.
         lock (_tasks)
         {
