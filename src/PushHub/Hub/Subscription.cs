@@ -1,6 +1,5 @@
-using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using PushHub.Storage;
 
 namespace PushHub.Hub;
@@ -31,8 +30,11 @@ public sealed class Subscription : IFeedListener, IDisposable
     private readonly IEventFeed _feed;
     private readonly SubscriberCounters? _counters;
     private readonly long _maxBytes;
-    private readonly Channel<HubEvent> _queue = Channel.CreateUnbounded<HubEvent>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentQueue<Command> _commands = new();
+    private readonly EventQueue _queue = new();
+    // Commands are few (the follows at start, a keep-alive, a pong): a plain queue under its own lock holds about
+    // 100 B per stream while it waits, where a ConcurrentQueue's first segment held 770 B (issue #15).
+    private readonly Queue<Command> _commands = new();
+    private int _pendingCommands;
     private readonly Queue<SubscriptionItem> _answers = new();
     private readonly Dictionary<string, Followed> _tasks = new(StringComparer.Ordinal);
     private Followed? _all;
@@ -98,8 +100,31 @@ public sealed class Subscription : IFeedListener, IDisposable
 
     private void Post(Command command)
     {
-        _commands.Enqueue(command);
-        _queue.Writer.TryWrite(s_wake);
+        lock (_commands)
+        {
+            _commands.Enqueue(command);
+            _pendingCommands++;
+        }
+        _queue.TryWrite(s_wake);
+    }
+
+    /// <summary>Takes the next command, without the lock when there is none (the check runs once per event).</summary>
+    private bool TryTakeCommand([NotNullWhen(true)] out Command? command)
+    {
+        command = null;
+        if (Volatile.Read(ref _pendingCommands) == 0)
+        {
+            return false;
+        }
+        lock (_commands)
+        {
+            if (!_commands.TryDequeue(out command))
+            {
+                return false;
+            }
+            _pendingCommands--;
+            return true;
+        }
     }
 
     /// <summary>
@@ -109,10 +134,10 @@ public sealed class Subscription : IFeedListener, IDisposable
     public async IAsyncEnumerable<SubscriptionItem> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Cursor = _delivered = _start ?? 0;
-        var reader = _queue.Reader;
+        var reader = _queue;
         while (true)
         {
-            while (_commands.TryDequeue(out var command))
+            while (TryTakeCommand(out var command))
             {
                 if (Apply(command) is { } answer)
                 {
@@ -160,7 +185,7 @@ public sealed class Subscription : IFeedListener, IDisposable
         // Order matters: empty the queue, accept live events again, then take the head. An event dropped before the
         // overflow flag clears was published before the head was read, so it is at or below the target and read
         // from the store; anything queued after is kept (and skipped when at or below the cursor).
-        while (_queue.Reader.TryRead(out var dropped))
+        while (_queue.TryRead(out var dropped))
         {
             Interlocked.Add(ref _queuedBytes, -dropped.Json.Length);
         }
@@ -201,7 +226,7 @@ public sealed class Subscription : IFeedListener, IDisposable
                 }
             }
             Cursor = Math.Max(Cursor, page.NextCursor(Cursor, target));
-            while (_commands.TryDequeue(out var command))
+            while (TryTakeCommand(out var command))
             {
                 if (Apply(command) is { } answer)
                 {
@@ -326,10 +351,10 @@ public sealed class Subscription : IFeedListener, IDisposable
         {
             Interlocked.Add(ref _queuedBytes, -stored.Json.Length);
             _overflow = true;
-            _queue.Writer.TryWrite(s_wake);
+            _queue.TryWrite(s_wake);
             return;
         }
-        _queue.Writer.TryWrite(stored);
+        _queue.TryWrite(stored);
     }
 
     public void Dispose()
@@ -338,7 +363,7 @@ public sealed class Subscription : IFeedListener, IDisposable
         {
             return;
         }
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         // The reader makes the registrations; a follow it applies after this point is let go at once.
         lock (_tasks)
         {
@@ -348,7 +373,7 @@ public sealed class Subscription : IFeedListener, IDisposable
             }
             _all?.Registration.Dispose();
         }
-        while (_commands.TryDequeue(out var command))
+        while (TryTakeCommand(out var command))
         {
             command.Done.TrySetCanceled();
         }

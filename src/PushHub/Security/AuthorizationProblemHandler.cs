@@ -11,7 +11,14 @@ public sealed class AuthorizationProblemHandler : IAuthorizationMiddlewareResult
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
-    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    // Not async on success: the request's own task passes through, so a stream held open for hours keeps no state
+    // machine of this handler while it waits (issue #15).
+    public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult) =>
+        authorizeResult.Challenged || authorizeResult.Forbidden
+            ? RefuseAsync(context, policy, authorizeResult)
+            : _default.HandleAsync(next, context, policy, authorizeResult);
+
+    private static async Task RefuseAsync(HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
         if (authorizeResult.Challenged)
         {
@@ -24,9 +31,7 @@ public sealed class AuthorizationProblemHandler : IAuthorizationMiddlewareResult
         {
             var needed = policy.Requirements.OfType<RolesAuthorizationRequirement>().SelectMany(r => r.AllowedRoles).FirstOrDefault() ?? "a higher";
             await AccessProblems.Forbidden($"This needs the '{needed}' role (admin includes publisher, publisher includes subscriber).").ExecuteAsync(context);
-            return;
         }
-        await _default.HandleAsync(next, context, policy, authorizeResult);
     }
 
     /// <summary>Why authentication failed, in words that never repeat the credential.</summary>
