@@ -61,54 +61,134 @@ for i = 1, n do
 end
 local firstStored = redis.call('GET', p .. 'first')
 
--- Writes from here on.
+-- The events to store, grouped by the key each write goes to: a handful of variadic commands per script instead of a
+-- dozen per event (a script's cost is mostly its redis.call()s, not what each one does). Tasks, types and webhooks keep
+-- the order they first appear in, so the script's effects do not depend on Lua's table order. Each task's existence
+-- is read here, before the first write.
 local now = ARGV[4]
-local ev = p .. 'ev'
+local evArgs, allArgs, idemSet, idemIx = {}, {}, {}, {}
+local taskOrder, taskState, typeOrder, typeSeqs = {}, {}, {}, {}
 for i = 1, n do
   if kinds[i] == 'n' then
     local o = base + (i - 1) * 7
     local task, kind, key = ARGV[o + 1], ARGV[o + 2], ARGV[o + 3]
     local status, percent, message = ARGV[o + 4], ARGV[o + 5], ARGV[o + 6]
     local s = string.format('%d', seqs[i])
-    redis.call('HSET', ev, s, '{"seq":' .. s .. ARGV[o + 7])
-    redis.call('ZADD', p .. 'ix:all', s, s)
-    redis.call('ZADD', p .. 'ix:t:' .. task, s, s)
-    redis.call('ZADD', p .. 'ix:y:' .. kind, s, s)
+    evArgs[#evArgs + 1] = s
+    evArgs[#evArgs + 1] = '{"seq":' .. s .. ARGV[o + 7]
+    allArgs[#allArgs + 1] = s
+    allArgs[#allArgs + 1] = s
     if key ~= '' then
-      redis.call('SET', p .. 'idem:' .. key, s)
-      redis.call('ZADD', p .. 'ix:idem', s, key)
+      idemSet[#idemSet + 1] = p .. 'idem:' .. key
+      idemSet[#idemSet + 1] = s
+      idemIx[#idemIx + 1] = s
+      idemIx[#idemIx + 1] = key
     end
-    local tk = p .. 'task:' .. task
-    if redis.call('EXISTS', tk) == 0 then
-      redis.call('HSET', tk, 'status', (status ~= '' and status) or 'created', 'created', now, 'count', '0')
-    elseif status ~= '' then
-      redis.call('HSET', tk, 'status', status)
+    local t = taskState[task]
+    if not t then
+      t = {new = redis.call('EXISTS', p .. 'task:' .. task) == 0, count = 0, seqs = {}}
+      taskState[task] = t
+      taskOrder[#taskOrder + 1] = task
     end
-    if percent ~= '' then
-      redis.call('HSET', tk, 'percent', percent)
+    -- As one event at a time would leave it: the last status, percent and message given win.
+    if status ~= '' then t.status = status end
+    if percent ~= '' then t.percent = percent end
+    if message ~= '' then t.message = string.sub(message, 2) end
+    t.count = t.count + 1
+    t.last = s
+    t.seqs[#t.seqs + 1] = s
+    t.seqs[#t.seqs + 1] = s
+    local y = typeSeqs[kind]
+    if not y then
+      y = {}
+      typeSeqs[kind] = y
+      typeOrder[#typeOrder + 1] = kind
     end
-    if message ~= '' then
-      redis.call('HSET', tk, 'message', string.sub(message, 2))
-    end
-    redis.call('HSET', tk, 'updated', now, 'last_seq', s)
-    redis.call('HINCRBY', tk, 'count', 1)
-    redis.call('ZADD', p .. 'tasks', now, task)
+    y[#y + 1] = s
+    y[#y + 1] = s
   end
 end
+
+-- Writes from here on. Long argument lists go in slices: Lua's unpack() is bounded by its C stack.
+local function call(command, key, args)
+  for from = 1, #args, 1000 do
+    redis.call(command, key, unpack(args, from, math.min(from + 999, #args)))
+  end
+end
+
+if #evArgs > 0 then
+  call('HSET', p .. 'ev', evArgs)
+  call('ZADD', p .. 'ix:all', allArgs)
+  for _, kind in ipairs(typeOrder) do
+    call('ZADD', p .. 'ix:y:' .. kind, typeSeqs[kind])
+  end
+  if #idemSet > 0 then
+    for from = 1, #idemSet, 1000 do
+      redis.call('MSET', unpack(idemSet, from, math.min(from + 999, #idemSet)))
+    end
+    call('ZADD', p .. 'ix:idem', idemIx)
+  end
+  local touched = {}
+  for _, task in ipairs(taskOrder) do
+    local t = taskState[task]
+    local tk = p .. 'task:' .. task
+    call('ZADD', p .. 'ix:t:' .. task, t.seqs)
+    local fields = {'updated', now, 'last_seq', t.last}
+    if t.new then
+      fields[#fields + 1] = 'status'
+      fields[#fields + 1] = t.status or 'created'
+      fields[#fields + 1] = 'created'
+      fields[#fields + 1] = now
+      fields[#fields + 1] = 'count'
+      fields[#fields + 1] = string.format('%d', t.count)
+    elseif t.status then
+      fields[#fields + 1] = 'status'
+      fields[#fields + 1] = t.status
+    end
+    if t.percent then
+      fields[#fields + 1] = 'percent'
+      fields[#fields + 1] = t.percent
+    end
+    if t.message then
+      fields[#fields + 1] = 'message'
+      fields[#fields + 1] = t.message
+    end
+    redis.call('HSET', tk, unpack(fields))
+    if not t.new then
+      redis.call('HINCRBY', tk, 'count', t.count)
+    end
+    touched[#touched + 1] = now
+    touched[#touched + 1] = task
+  end
+  call('ZADD', p .. 'tasks', touched)
+end
+
+local obOrder, obSeqs, obDeliveries = {}, {}, {}
 for j = 1, m do
   local o = base + n * 7 + (j - 1) * 3
   local index = tonumber(ARGV[o + 2])
   if kinds[index] == 'n' then
+    local id = ARGV[o + 1]
     local s = string.format('%d', seqs[index])
-    redis.call('ZADD', p .. 'ob:' .. ARGV[o + 1], now, s)
-    redis.call('HSET', p .. 'obd:' .. ARGV[o + 1], s, ARGV[o + 3])
+    if not obSeqs[id] then
+      obSeqs[id], obDeliveries[id] = {}, {}
+      obOrder[#obOrder + 1] = id
+    end
+    local z, d = obSeqs[id], obDeliveries[id]
+    z[#z + 1] = now
+    z[#z + 1] = s
+    d[#d + 1] = s
+    d[#d + 1] = ARGV[o + 3]
   end
+end
+for _, id in ipairs(obOrder) do
+  call('ZADD', p .. 'ob:' .. id, obSeqs[id])
+  call('HSET', p .. 'obd:' .. id, obDeliveries[id])
 end
 
 local head = string.format('%d', nextSeq)
 if nextSeq > seq then
-  redis.call('SET', p .. 'seq', head)
-  redis.call('SET', p .. 'floor', head)
+  redis.call('MSET', p .. 'seq', head, p .. 'floor', head)
   if not firstStored then
     firstStored = string.format('%d', seq + 1)
     redis.call('SET', p .. 'first', firstStored)

@@ -96,14 +96,22 @@ while #seqs < need do
   cursor = string.format('%d', batch[take])
 end
 
+-- The events themselves, one HMGET per slice rather than an HGET each (a follower reads every event of the log, so
+-- this is per event on every node); small slices while a byte limit may stop the page early.
 local ev = p .. 'ev'
 local bytes, count = 0, 0
-for _, s in ipairs(seqs) do
+local slice = maxBytes and 16 or 250
+local jsons, fetchedFrom, fetchedTo = {}, 1, 0
+for i, s in ipairs(seqs) do
   if count == limit or (maxBytes and bytes >= maxBytes) then
     result[3] = '0'
     break
   end
-  local json = redis.call('HGET', ev, s)
+  if i > fetchedTo then
+    fetchedFrom, fetchedTo = i, math.min(i + slice - 1, #seqs)
+    jsons = redis.call('HMGET', ev, unpack(seqs, fetchedFrom, fetchedTo))
+  end
+  local json = jsons[i - fetchedFrom + 1]
   if json then
     bytes = bytes + #json
     count = count + 1

@@ -5,8 +5,9 @@ using StackExchange.Redis;
 namespace PushHub.Storage.Redis;
 
 /// <summary>
-/// The Redis event log. An append is one Lua script (<c>Scripts/append.lua</c>): seq, event, indexes, idempotency key,
-/// task projection and outbox rows in one atomic step. Reads are read-only scripts over the zset indexes, so each page
+/// The Redis event log. An append is one Lua script (<c>EventAppend.lua</c>): seq, event, indexes, idempotency key,
+/// task projection and outbox rows in one atomic step; concurrent appends of one node share a script (group commit,
+/// <c>RedisPollingStore.GroupCommit.cs</c>). Reads are read-only scripts over the zset indexes, so each page
 /// is one consistent view; followers read the log themselves, woken by pub/sub and at least every second.
 /// </summary>
 internal sealed partial class RedisPollingStore(RedisStorage storage) : IPollingStore
@@ -41,29 +42,49 @@ internal sealed partial class RedisPollingStore(RedisStorage storage) : IPolling
         var values = storage.Database.StringGet([storage.Key("seq"), storage.Key("first")]);
         var head = values[0].HasValue ? (long)values[0] : 0;
         Seen(head, values[1].HasValue ? (long)values[1] : head + 1);
+        StartGroupCommits();
     }
 
     public Task<IReadOnlyList<AppendOutcome>> AppendAsync(IReadOnlyList<EventInput> events, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfZero(events.Count);
-        return AppendCoreAsync(events, null);
+        try
+        {
+            Validate(events);
+        }
+        catch (ArgumentException exception)
+        {
+            return Task.FromException<IReadOnlyList<AppendOutcome>>(exception); // as an async method would answer
+        }
+        return EnqueueAppend(events);
     }
 
     public async Task<HubEvent?> AppendIfUnchangedAsync(EventInput input, long expectedLastSeq, CancellationToken cancellationToken = default)
     {
-        var outcomes = await AppendCoreAsync([input], expectedLastSeq).ConfigureAwait(false);
-        return outcomes.Count == 0 ? null : outcomes[0].Event;
+        // Not group-committed: the task check (MOVED) refuses the whole script, so this one runs alone.
+        Validate([input]);
+        var outcomes = await RunAppendScriptAsync([input], expectedLastSeq).ConfigureAwait(false);
+        return outcomes?[0].Event;
     }
 
-    // Not cancellable once sent: the script runs or not as one, whether or not the caller still waits.
-    private async Task<IReadOnlyList<AppendOutcome>> AppendCoreAsync(IReadOnlyList<EventInput> events, long? expectedLastSeq)
+    /// <summary>Everything the script could refuse half-way is refused here first, for the whole batch.</summary>
+    private static void Validate(IReadOnlyList<EventInput> events)
     {
-        // Everything the script could refuse half-way is refused here first, for the whole batch.
         foreach (var input in events)
         {
             ArgumentException.ThrowIfNullOrEmpty(input?.TaskId, "events[].TaskId");
             ArgumentException.ThrowIfNullOrEmpty(input.Type, "events[].Type");
         }
+    }
+
+    /// <summary>
+    /// One append script for <paramref name="events"/>, retried while the webhook cache is stale; null when the task
+    /// moved on (<paramref name="expectedLastSeq"/>). Not cancellable once sent: the script runs or not as one, whether
+    /// or not the caller still waits. With <see cref="RedisStorageOptions.WaitForReplicas"/>, returns once the replicas
+    /// have it (<see cref="EvaluateAppendAsync"/>).
+    /// </summary>
+    private async Task<List<AppendOutcome>?> RunAppendScriptAsync(IReadOnlyList<EventInput> events, long? expectedLastSeq)
+    {
         var now = storage.Time.GetUtcNow();
         now = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
         var nowMs = now.ToUnixTimeMilliseconds();
@@ -81,7 +102,7 @@ internal sealed partial class RedisPollingStore(RedisStorage storage) : IPolling
             }
             if (status == "MOVED")
             {
-                return [];
+                return null;
             }
             if (status != "OK")
             {

@@ -123,6 +123,8 @@ public sealed class RedisStorage : IAsyncDisposable
         }
         await _closing.CancelAsync().ConfigureAwait(false);
         Wake();
+        // Appends already queued still run on the open connection; later ones are refused.
+        await ((RedisPollingStore)Events).CloseAsync().ConfigureAwait(false);
         try
         {
             await _connection.GetSubscriber().UnsubscribeAsync(_wakeChannel).ConfigureAwait(false);

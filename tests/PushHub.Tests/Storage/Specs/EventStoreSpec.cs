@@ -105,6 +105,24 @@ public abstract partial class EventStoreSpec : StorageSpec
     }
 
     [SpecFact]
+    public async Task Concurrent_requests_with_one_idempotency_key_all_get_the_one_stored_event()
+    {
+        // Concurrent requests may share a commit (group commit): a later request of the group must still get the
+        // earlier one's event, not an event of its own.
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() =>
+            Events.AppendAsync(i % 2 == 0 ? [Input("a", data: $$"""{"v":{{i}}}""", key: "k1")] : [Input("b"), Input("a", key: "k1")]))));
+
+        var keyed = outcomes.Select(o => o[^1]).ToList();
+        Assert.Single(keyed, o => o.Created);
+        var original = keyed.Single(o => o.Created).Event;
+        Assert.All(keyed, o => Assert.Equal(Text(original.Json), Text(o.Event.Json)));
+        Assert.All(outcomes.Where(o => o.Count == 2), o => Assert.True(o[0].Created));
+        var all = await ReadAllAsync();
+        Assert.Single(all, e => e.TaskId == "a");
+        Assert.Equal(Enumerable.Range(1, 1 + 8).Select(i => (long)i), all.Select(e => e.Seq));
+    }
+
+    [SpecFact]
     public async Task AppendIfUnchanged_stores_only_while_the_task_has_not_moved_on()
     {
         var started = await AppendAsync("a", "task.started");
