@@ -179,7 +179,7 @@ start_cluster() {
 free_port() {
     local port
     for _ in $(seq 1 100); do
-        port=$((20000 + RANDOM % 20000))
+        port=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-), which outgoing connections take
         (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
     done
     echo "no free loopback port found" >&2
