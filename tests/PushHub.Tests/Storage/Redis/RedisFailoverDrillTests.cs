@@ -143,7 +143,7 @@ public sealed class RedisFailoverDrillTests
     }
 
     [RedisFact]
-    public async Task While_Redis_is_down_requests_are_answered_503_with_Retry_After_and_the_hub_carries_on_when_it_is_back()
+    public async Task While_Redis_is_down_requests_are_answered_503_with_Retry_After_and_streams_and_publishing_carry_on_when_it_is_back()
     {
         using var bound = new CancellationTokenSource(s_bound);
         var redis = await RedisServer.StartAsync();
@@ -153,6 +153,8 @@ public sealed class RedisFailoverDrillTests
             using var node = await StartNodeAsync(folder, 0, redis.Configuration, waitForReplicas: 0);
             using var client = node.CreateClient();
             Assert.Equal(1, await PublishUntilAcknowledgedAsync(node, "task-a", "first", bound.Token));
+            await using var stream = await SseClient.OpenAsync(client, "?after=0");
+            Assert.Equal("1", (await stream.NextAsync())!.Value.EventId);
 
             await redis.KillAsync();
             using var publish = await client.PublishAsync("task-a", "task.heartbeat", idempotencyKey: "second");
@@ -173,6 +175,8 @@ public sealed class RedisFailoverDrillTests
             var next = await PublishUntilAcknowledgedAsync(node, "task-a", "second", bound.Token);
             Assert.True(next > 1, $"seq {next} was handed out before Redis went away");
             Assert.True((await client.PollAsync("after=0")).Truncated);
+            // The stream opened before the outage was not closed by it: it gets the next event once Redis is back.
+            Assert.Equal(next.ToString(), (await stream.NextAsync())!.Value.EventId);
         }
         finally
         {
@@ -205,7 +209,7 @@ public sealed class RedisFailoverDrillTests
                 }
                 // During a failover a publish is acknowledged or answered 503 with Retry-After: never a 500.
                 Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable,
-                    $"a publish was answered {(int)response.StatusCode}: {text}\nthe hub's log:\n{Problems(node.Output)}");
+                    $"a publish was answered {(int)response.StatusCode}: {text}\nthe hub's log:\n{WarningsAndErrors(node.Output)}");
                 Assert.NotNull(response.Headers.RetryAfter);
                 Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             }
@@ -218,7 +222,7 @@ public sealed class RedisFailoverDrillTests
     }
 
     /// <summary>The log's warnings and errors with what follows them (a stack trace), without the request lines.</summary>
-    private static string Problems(string log) =>
+    private static string WarningsAndErrors(string log) =>
         string.Join("\n", log.Split('\n').SkipWhile(line => !line.Contains(" ERR] ") && !line.Contains(" WRN] "))
             .Where(line => !line.Contains(" INF] ")).Take(60));
 
