@@ -28,8 +28,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => IsRedis(sp) ? sp.GetRequiredService<RedisStorage>().Webhooks : sp.GetRequiredService<SqliteStorage>().Webhooks);
         services.AddSingleton(sp => IsRedis(sp) ? sp.GetRequiredService<RedisStorage>().Leases : sp.GetRequiredService<SqliteStorage>().Leases);
         services.AddHostedService<RetentionService>();
-        // A request that meets a Redis failover is answered 503 with Retry-After, not 500 (only Redis throws these).
-        services.AddExceptionHandler<RedisUnavailableHandler>();
+        // A request that meets a Redis failover, or a lease another node keeps, is answered 503 with Retry-After, not 500.
+        services.AddExceptionHandler<StorageUnavailableHandler>();
         return services;
     }
 

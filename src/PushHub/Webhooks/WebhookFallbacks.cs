@@ -20,8 +20,9 @@ internal sealed class WebhookFallbacks(IWebhookStore store, WebhookAccess access
     /// <summary>How long a held lease lasts if its node dies mid-write; a write takes milliseconds.</summary>
     private static readonly TimeSpan s_leaseDuration = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long a write waits for another node's hold: past the lease's own expiry, so a dead holder never blocks it.</summary>
-    private static readonly TimeSpan s_leaseWait = TimeSpan.FromSeconds(30);
+    /// <summary>How long a write waits for another node's hold: past the lease's own expiry, so a dead holder never blocks
+    /// it; past it the request is answered 503 (<see cref="LeaseBusyException"/>). Shorter only in tests.</summary>
+    internal TimeSpan LeaseWait { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Longer chains are refused: a handover moves one step a time, so such a chain is a mistake, not a plan.</summary>
     public const int MaxChainLength = 16;
@@ -45,12 +46,12 @@ internal sealed class WebhookFallbacks(IWebhookStore store, WebhookAccess access
         await _writes.WaitAsync(cancellationToken);
         try
         {
-            var waitUntil = DateTime.UtcNow + s_leaseWait; // real time: the lease expires in real time too
+            var waitUntil = DateTime.UtcNow + LeaseWait; // real time: the lease expires in real time too
             while (!await leases.TryAcquireAsync(LeaseName, s_leaseDuration, cancellationToken))
             {
                 if (DateTime.UtcNow > waitUntil)
                 {
-                    throw new TimeoutException("Another node held the webhook-fallbacks lease for longer than it may; the write was not made.");
+                    throw new LeaseBusyException(LeaseName, LeaseWait);
                 }
                 await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
             }

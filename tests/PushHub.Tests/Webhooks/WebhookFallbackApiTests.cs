@@ -1,7 +1,11 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using PushHub.Storage;
 using PushHub.Tests.Infrastructure;
 using PushHub.Tests.Security;
+using PushHub.Webhooks;
 
 namespace PushHub.Tests.Webhooks;
 
@@ -144,6 +148,46 @@ public sealed class WebhookFallbackApiTests : IDisposable
         // An admin may point its own webhooks anywhere.
         Assert.Equal(HttpStatusCode.OK, (await admin.PatchAsync($"/webhooks/{foreign}",
             HubClient.Json($$$"""{"fallback":{"webhook_id":"{{{created}}}"}}"""))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_fallback_write_while_another_node_keeps_the_lease_is_answered_503_and_stores_nothing()
+    {
+        using var factory = new HubFactory(new Dictionary<string, string?> { ["Webhooks:AllowPrivateNetworks"] = "true" });
+        using var hub = factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+        {
+            var stored = services.Single(service => service.ServiceType == typeof(IClusterLeases));
+            services.Remove(stored);
+            services.AddSingleton<IClusterLeases>(sp => new LeaseHeldElsewhere((IClusterLeases)stored.ImplementationFactory!(sp), WebhookFallbacks.LeaseName));
+        }));
+        hub.Services.GetRequiredService<WebhookFallbacks>().LeaseWait = TimeSpan.FromMilliseconds(100);
+        using var client = hub.CreateClient();
+        var backup = await CreateAsync(client, """{"url":"https://example.com/backup"}""");
+        var primary = await CreateAsync(client, """{"url":"https://example.com/primary"}""");
+
+        using var response = await client.PatchAsync($"/webhooks/{primary}", HubClient.Json($$$"""{"fallback":{"webhook_id":"{{{backup}}}"}}"""));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("1", response.Headers.RetryAfter?.ToString());
+        var problem = await response.ReadProblemAsync();
+        Assert.Equal("Cluster lease busy", problem["title"]!.GetValue<string>());
+        Assert.Contains(WebhookFallbacks.LeaseName, problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Null(JsonNode.Parse(await client.GetStringAsync($"/webhooks/{primary}"))!["fallback"]);
+        using var delete = await client.DeleteAsync($"/webhooks/{backup}");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/webhooks/{backup}")).StatusCode);
+    }
+
+    /// <summary>Another node that keeps renewing one lease: this node never gets it.</summary>
+    private sealed class LeaseHeldElsewhere(IClusterLeases inner, string held) : IClusterLeases
+    {
+        public string NodeId => inner.NodeId;
+
+        public Task<bool> TryAcquireAsync(string name, TimeSpan duration, CancellationToken cancellationToken = default) =>
+            name == held ? Task.FromResult(false) : inner.TryAcquireAsync(name, duration, cancellationToken);
+
+        public Task ReleaseAsync(string name, CancellationToken cancellationToken = default) =>
+            name == held ? Task.CompletedTask : inner.ReleaseAsync(name, cancellationToken);
     }
 
     private async Task<string> RefusedPatchAsync(string id, string fallback)
