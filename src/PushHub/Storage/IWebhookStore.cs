@@ -63,6 +63,13 @@ public interface IWebhookStore
         CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Resolves several claimed deliveries in one store call (one transaction, one round trip where the provider can),
+    /// in order, each as <see cref="ResolveAsync"/> would resolve it alone, and answers per outcome whether its claim
+    /// still held: an outcome whose claim was lost writes nothing and is answered false, without refusing the others.
+    /// </summary>
+    Task<IReadOnlyList<bool>> ResolveManyAsync(IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Hands overdue deliveries to their fallback: for every pending delivery of a webhook with
     /// <see cref="WebhookRecord.FallbackWebhookId"/> and <see cref="WebhookRecord.FallbackAfter"/> whose event was
     /// committed at or before <paramref name="now"/> − <c>FallbackAfter</c> and that has not been handed over yet,

@@ -119,6 +119,10 @@ public abstract record DeliveryResolution
     public sealed record Release : DeliveryResolution;
 }
 
+/// <summary>What <see cref="IWebhookStore.ResolveManyAsync"/> records for one claimed delivery: the attempt (if one was
+/// made) and how it leaves the delivery.</summary>
+public sealed record DeliveryOutcome(ClaimedDelivery Delivery, DeliveryAttemptRecord? Attempt, DeliveryResolution Resolution);
+
 /// <summary>One line of a webhook's attempt log.</summary>
 /// <param name="Outcome">succeeded, failed, deferred, gone, disabled, dead_letter, lost, fallback, test, …</param>
 /// <param name="Error">What went wrong, with every secret masked.</param>

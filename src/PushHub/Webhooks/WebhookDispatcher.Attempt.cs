@@ -66,8 +66,8 @@ internal sealed partial class WebhookDispatcher
     /// <summary>Records the attempt and resolves the claim; an answer that comes after the claim was lost changes nothing.</summary>
     private async Task ResolveAsync(ClaimedDelivery delivery, DeliveryAttemptRecord attempt, DeliveryResolution resolution)
     {
-        // Not the stopping token: an attempt that was made is recorded even while the hub stops.
-        if (!await store.ResolveAsync(delivery, attempt, resolution, CancellationToken.None))
+        // With the outcomes of the other attempts that finish meanwhile: one store call for all of them.
+        if (!await RecordAsync(new DeliveryOutcome(delivery, attempt, resolution)))
         {
             LogClaimLost(logger, delivery.WebhookId, delivery.Seq);
             return;

@@ -66,6 +66,7 @@ internal sealed partial class WebhookDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         LogStarted(logger, (await store.ListEnabledAsync(stoppingToken)).Count);
+        StartRecording();
         using var registration = feed.Listen(EventFilter.All, this);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -105,6 +106,7 @@ internal sealed partial class WebhookDispatcher(
         {
             await Task.Delay(10, CancellationToken.None);
         }
+        await StopRecordingAsync(cancellationToken);
         await leases.ReleaseAsync(FallbackLease, cancellationToken);
     }
 

@@ -1,4 +1,5 @@
--- Resolves a claimed delivery, with its attempt line, in one step; only the holder of the claim may.
+-- Resolves a claimed delivery, with its attempt line, in one step; only the holder of the claim may. The store sends
+-- dead letters and disabling here; the other kinds go many at a time through OutboxResolveMany.lua.
 -- Keys: P"wh:ver", P"wh", P"ob:"id, P"obd:"id, P"att:"id, P"ev", P"dl", P"dl:id", P"dl:w:"id, and for a
 -- fallback fid P"ob:"fid, P"obd:"fid, P"att:"fid.
 -- ARGV[1] = P, [2] = webhook id, [3] = seq, [4] = the claim's token (its lease is "<node>:<token>"; any node may
@@ -14,13 +15,8 @@
 local p, wid, seq, token, now, kind = ARGV[1], ARGV[2], ARGV[3], ':' .. ARGV[4], tonumber(ARGV[5]), ARGV[7]
 local ob, obd = p .. 'ob:' .. wid, p .. 'obd:' .. wid
 
-local raw = redis.call('HGET', obd, seq)
-if not raw then
-  return {'LOST'}
-end
-local d = cjson.decode(raw)
-local lease = val(d.lease)
-if lease == nil or lease:sub(-#token) ~= token then
+local d = claimedDelivery(obd, seq, token)
+if not d then
   return {'LOST'}
 end
 if (kind == 'dead_letter' or kind == 'disable') and (redis.call('GET', p .. 'wh:ver') or '0') ~= ARGV[6] then
@@ -45,21 +41,8 @@ end
 if ARGV[8] ~= '' then
   pushAttempt(p, wid, ARGV[8])
 end
-if kind == 'delivered' or kind == 'discard' then
-  redis.call('ZREM', ob, seq)
-  redis.call('HDEL', obd, seq)
-elseif kind == 'retry' then
-  local at = tonumber(ARGV[9])
-  d.attempts = (d.attempts or 0) + tonumber(ARGV[10])
-  if ARGV[11] ~= '' then d.status = tonumber(ARGV[11]) end
-  d.next, d.lease, d.lease_until = at, cjson.null, cjson.null
-  redis.call('HSET', obd, seq, cjson.encode(d))
-  redis.call('ZADD', ob, at, seq)
-elseif kind == 'release' then
-  local due = val(d.next) or d.event_at
-  d.lease, d.lease_until = cjson.null, cjson.null
-  redis.call('HSET', obd, seq, cjson.encode(d))
-  redis.call('ZADD', ob, due, seq)
+if settle(ob, obd, seq, d, kind, tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])) then
+  return {'OK'}
 elseif kind == 'dead_letter' or kind == 'disable' then
   local reason, fid = ARGV[9], ARGV[12]
   if kind == 'disable' then

@@ -30,3 +30,42 @@ local function handOver(p, wid, fid, seq, d, now, why)
   redis.call('ZADD', p .. 'ob:' .. fid, copy.next, seq)
   d.fb = true
 end
+
+-- The delivery seq of webhook wid as stored (decoded) while the claim ending in token (":<token>") holds it; nil when
+-- it does not (the lease ran out and another claim took it, or it was resolved or deleted). Reads only.
+local function claimedDelivery(obd, seq, token)
+  local raw = redis.call('HGET', obd, seq)
+  if not raw then
+    return nil
+  end
+  local d = cjson.decode(raw)
+  local lease = val(d.lease)
+  if lease == nil or lease:sub(-#token) ~= token then
+    return nil
+  end
+  return d
+end
+
+-- Settles claimed delivery d (seq) in ob/obd by a kind that needs no webhook facts: delivered and discard remove it,
+-- retry gives it its next attempt at `at` (spent: attempts spent, 0 or 1; status: the answer's or nil), release
+-- gives it back due as it was. Writes only. False for any other kind.
+local function settle(ob, obd, seq, d, kind, at, spent, status)
+  if kind == 'delivered' or kind == 'discard' then
+    redis.call('ZREM', ob, seq)
+    redis.call('HDEL', obd, seq)
+  elseif kind == 'retry' then
+    d.attempts = (d.attempts or 0) + spent
+    if status then d.status = status end
+    d.next, d.lease, d.lease_until = at, cjson.null, cjson.null
+    redis.call('HSET', obd, seq, cjson.encode(d))
+    redis.call('ZADD', ob, at, seq)
+  elseif kind == 'release' then
+    local due = val(d.next) or d.event_at
+    d.lease, d.lease_until = cjson.null, cjson.null
+    redis.call('HSET', obd, seq, cjson.encode(d))
+    redis.call('ZADD', ob, due, seq)
+  else
+    return false
+  end
+  return true
+end

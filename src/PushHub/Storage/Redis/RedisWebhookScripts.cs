@@ -13,6 +13,7 @@ internal static class RedisWebhookScripts
     public static readonly string Delete = Read("WebhookDelete");
     public static readonly string Claim = Read("OutboxClaim");
     public static readonly string Resolve = Read("OutboxShared") + Read("OutboxResolve");
+    public static readonly string ResolveMany = Read("OutboxShared") + Read("OutboxResolveMany");
     public static readonly string Fallbacks = Read("OutboxShared") + Read("OutboxFallbacks");
     public static readonly string Enqueue = Read("OutboxEnqueue");
     public static readonly string Stats = Read("OutboxStats");

@@ -31,20 +31,70 @@ internal sealed partial class RedisWebhookStore
     }
 
     public async Task<bool> ResolveAsync(ClaimedDelivery delivery, DeliveryAttemptRecord? attempt, DeliveryResolution resolution,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        (await ResolveManyAsync([new DeliveryOutcome(delivery, attempt, resolution)], cancellationToken).ConfigureAwait(false))[0];
+
+    public async Task<IReadOnlyList<bool>> ResolveManyAsync(IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken cancellationToken = default)
     {
-        var line = attempt is null ? "" : RedisOutboxJson.Write(RedisAttempt.From(attempt));
-        var status = attempt?.Status is { } s ? s.ToString(CultureInfo.InvariantCulture) : "";
+        var held = new bool[outcomes.Count];
+        var first = 0;
+        while (first < outcomes.Count)
+        {
+            if (outcomes[first].Resolution is DeliveryResolution.DeadLetter or DeliveryResolution.Disable)
+            {
+                // These read the webhooks (fallback, the disabled JSON) and move them: one script each, in order.
+                var (delivery, attempt, resolution) = outcomes[first];
+                held[first] = await GiveUpAsync(delivery, attempt, resolution).ConfigureAwait(false);
+                first++;
+                continue;
+            }
+            // The run up to the next give-up: one script call (one round trip) for all of it.
+            var end = first;
+            var arguments = new List<RedisValue>();
+            while (end < outcomes.Count && outcomes[end].Resolution is not (DeliveryResolution.DeadLetter or DeliveryResolution.Disable))
+            {
+                AddSettle(arguments, outcomes[end]);
+                end++;
+            }
+            var reply = await EvalAsync(RedisWebhookScripts.ResolveMany, [.. arguments]).ConfigureAwait(false);
+            for (var i = first; i < end; i++)
+            {
+                held[i] = (string?)reply[i - first] == "OK";
+            }
+            first = end;
+        }
+        return held;
+    }
+
+    /// <summary>One outcome's eight arguments of <c>OutboxResolveMany.lua</c>.</summary>
+    private static void AddSettle(List<RedisValue> arguments, DeliveryOutcome outcome)
+    {
+        var (delivery, attempt, resolution) = outcome;
+        var (kind, at, spent) = resolution switch
+        {
+            DeliveryResolution.Delivered => ("delivered", RedisValue.EmptyString, RedisValue.EmptyString),
+            DeliveryResolution.Discard => ("discard", RedisValue.EmptyString, RedisValue.EmptyString),
+            DeliveryResolution.Release => ("release", RedisValue.EmptyString, RedisValue.EmptyString),
+            DeliveryResolution.Retry retry => ("retry", (RedisValue)retry.At.ToUnixTimeMilliseconds(), (RedisValue)(retry.SpendsAttempt ? 1 : 0)),
+            _ => throw new ArgumentOutOfRangeException(nameof(outcome), resolution, "not a resolution this store knows"),
+        };
+        arguments.AddRange([delivery.WebhookId, delivery.Seq, delivery.ClaimToken, kind, AttemptLine(attempt), at, spent, StatusOf(attempt)]);
+    }
+
+    private static string AttemptLine(DeliveryAttemptRecord? attempt) => attempt is null ? "" : RedisOutboxJson.Write(RedisAttempt.From(attempt));
+
+    private static string StatusOf(DeliveryAttemptRecord? attempt) => attempt?.Status is { } s ? s.ToString(CultureInfo.InvariantCulture) : "";
+
+    /// <summary>A dead letter or a disable, by <c>OutboxResolve.lua</c> on the cached webhooks (again on fresh ones if they moved).</summary>
+    private async Task<bool> GiveUpAsync(ClaimedDelivery delivery, DeliveryAttemptRecord? attempt, DeliveryResolution resolution)
+    {
+        var line = AttemptLine(attempt);
+        var status = StatusOf(attempt);
         var (_, reply) = await WithSnapshotAsync(snapshot =>
         {
             RedisValue[] head = [delivery.WebhookId, delivery.Seq, delivery.ClaimToken, NowMs, snapshot.Version];
             RedisValue[] arguments = resolution switch
             {
-                DeliveryResolution.Delivered => [.. head, "delivered", line],
-                DeliveryResolution.Discard => [.. head, "discard", line],
-                DeliveryResolution.Release => [.. head, "release", line],
-                DeliveryResolution.Retry retry =>
-                    [.. head, "retry", line, retry.At.ToUnixTimeMilliseconds(), retry.SpendsAttempt ? 1 : 0, status],
                 DeliveryResolution.DeadLetter dead =>
                     [.. head, "dead_letter", line, dead.Reason, attempt?.Attempt ?? delivery.Attempts, status, FallbackOf(snapshot, delivery.WebhookId)],
                 DeliveryResolution.Disable disable =>
