@@ -6,14 +6,21 @@ namespace PushHub.Hub;
 /// The in-process <see cref="IEventFeed"/>. Listeners are indexed by task, so an event reaches only the
 /// listeners of its own task and those that follow every task; the index is copy-on-write, so publishing takes
 /// the lock only to read a snapshot and move the head, and hands events out without it. One-shot listeners
-/// (parked long-polls) that fired are taken out together at the end of the batch, one copy per task rather than
-/// one per listener, so ten thousand polls waking at once do not copy the index ten thousand times.
+/// (parked long-polls) join and leave all the time, so they are in plain lists instead: a batch takes the lists of
+/// its tasks out whole under the lock, fires them outside it, and puts back the few that did not fire, so ten
+/// thousand polls waking at once and parking again copy nothing per poll.
 /// </summary>
 public sealed class EventFeed : IEventFeed
 {
     private readonly Lock _gate = new();
     private ImmutableDictionary<string, Entry[]> _byTask = ImmutableDictionary.Create<string, Entry[]>(StringComparer.Ordinal);
     private Entry[] _allTasks = [];
+    // One-shot listeners (parked long-polls) are in plain lists under the lock, not in the copy-on-write index: ten
+    // thousand polls parking again after a wake-up each copied the whole array of their task (issue #15: 10,000
+    // polls allocated about 400 MB per round that way, and the collections paused the wake-ups of the next round).
+    private readonly Dictionary<string, OnceList> _onceByTask = new(StringComparer.Ordinal);
+    private OnceList _onceAll = new();
+    private long _batch;
     private long _head;
 
     public long Head => Volatile.Read(ref _head);
@@ -24,6 +31,9 @@ public sealed class EventFeed : IEventFeed
     {
         ImmutableDictionary<string, Entry[]> byTask;
         Entry[] allTasks;
+        Dictionary<string, OnceList>? onceByTask = null;
+        OnceList? onceAll = null;
+        long batch;
         lock (_gate)
         {
             // A listener that joins after this point starts from the new head, and reads these events from
@@ -31,107 +41,180 @@ public sealed class EventFeed : IEventFeed
             byTask = _byTask;
             allTasks = _allTasks;
             Volatile.Write(ref _head, events[^1].Seq);
+            batch = ++_batch;
+            // The one-shot lists of this batch's tasks are taken out whole (no copy): nearly all of them fire, and
+            // those that do not (another type) are put back after the batch.
+            if (_onceByTask.Count > 0)
+            {
+                foreach (var stored in events)
+                {
+                    if (_onceByTask.Remove(stored.TaskId, out var taken))
+                    {
+                        (onceByTask ??= new(StringComparer.Ordinal))[stored.TaskId] = taken;
+                    }
+                }
+            }
+            if (_onceAll.Items.Count > 0)
+            {
+                onceAll = _onceAll;
+                _onceAll = new();
+            }
         }
-        var fired = false;
         foreach (var stored in events)
         {
             if (byTask.TryGetValue(stored.TaskId, out var listeners))
             {
-                fired |= Deliver(listeners, stored);
+                Deliver(listeners, stored);
             }
-            fired |= Deliver(allTasks, stored);
+            Deliver(allTasks, stored);
+            if (onceByTask is not null && onceByTask.TryGetValue(stored.TaskId, out var once))
+            {
+                DeliverOnce(once.Items, stored, batch);
+            }
+            if (onceAll is not null)
+            {
+                DeliverOnce(onceAll.Items, stored, batch);
+            }
         }
-        if (fired)
+        if (onceByTask is not null || onceAll is not null)
         {
-            RemoveFired(events);
+            PutBack(onceByTask, onceAll);
         }
     }
 
-    /// <summary>Hands the event to the matching listeners; answers whether a one-shot listener was among them.</summary>
-    private static bool Deliver(Entry[] listeners, HubEvent stored)
+    private static void Deliver(Entry[] listeners, HubEvent stored)
     {
-        var fired = false;
         foreach (var entry in listeners)
         {
             if (entry.Types is null || entry.Types.Contains(stored.Type))
             {
-                if (entry.Once)
-                {
-                    entry.Fired = true;
-                    fired = true;
-                }
                 entry.Listener.OnEvent(stored);
             }
         }
-        return fired;
     }
 
-    private void RemoveFired(IReadOnlyList<HubEvent> events)
+    /// <summary>Hands the event to the one-shot listeners it matches that have not fired in an earlier batch.</summary>
+    private static void DeliverOnce(List<Entry> listeners, HubEvent stored, long batch)
+    {
+        foreach (var entry in listeners)
+        {
+            if (entry.Removed || (entry.FiredIn != 0 && entry.FiredIn != batch)
+                || (entry.Types is not null && !entry.Types.Contains(stored.Type)))
+            {
+                continue;
+            }
+            entry.FiredIn = batch;
+            entry.Listener.OnEvent(stored);
+        }
+    }
+
+    /// <summary>Puts the one-shot listeners that did not fire back, beside those that joined meanwhile; a listener of
+    /// several tasks that fired leaves the lists of its other tasks when they are next taken or compacted.</summary>
+    private void PutBack(Dictionary<string, OnceList>? onceByTask, OnceList? onceAll)
     {
         lock (_gate)
         {
-            _allTasks = WithoutFired(_allTasks);
-            var byTask = _byTask;
-            // Listeners fire through the tasks of this batch; one that follows several tasks sits in each list.
-            var tasks = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var stored in events)
+            if (onceAll is not null)
             {
-                if (tasks.Add(stored.TaskId) && byTask.TryGetValue(stored.TaskId, out var listeners))
+                MarkOthersDead(onceAll.Items, except: null);
+                _onceAll = Merge(onceAll, _onceAll);
+            }
+            if (onceByTask is null)
+            {
+                return;
+            }
+            foreach (var (task, taken) in onceByTask)
+            {
+                MarkOthersDead(taken.Items, task);
+            }
+            foreach (var (task, taken) in onceByTask)
+            {
+                var merged = Merge(taken, _onceByTask.GetValueOrDefault(task));
+                if (merged.Items.Count > 0)
                 {
-                    foreach (var entry in listeners)
-                    {
-                        if (entry.Fired && entry.Tasks is { Count: > 1 })
-                        {
-                            tasks.UnionWith(entry.Tasks);
-                        }
-                    }
+                    _onceByTask[task] = merged;
+                }
+                else
+                {
+                    _onceByTask.Remove(task);
                 }
             }
-            foreach (var task in tasks)
-            {
-                if (byTask.TryGetValue(task, out var existing))
-                {
-                    var remaining = WithoutFired(existing);
-                    if (remaining != existing)
-                    {
-                        byTask = remaining.Length == 0 ? byTask.Remove(task) : byTask.SetItem(task, remaining);
-                    }
-                }
-            }
-            _byTask = byTask;
         }
     }
 
-    private static Entry[] WithoutFired(Entry[] entries)
+    /// <summary>The listeners of <paramref name="taken"/> that are still waiting, with those of <paramref name="current"/>.</summary>
+    private static OnceList Merge(OnceList taken, OnceList? current)
     {
-        var fired = 0;
-        foreach (var entry in entries)
+        taken.Items.RemoveAll(static entry => entry.IsDone);
+        taken.Dead = 0;
+        if (current is null || current.Items.Count == 0)
         {
-            fired += entry.Fired ? 1 : 0;
+            return taken;
         }
-        if (fired == 0)
+        current.Items.AddRange(taken.Items);
+        return current;
+    }
+
+    /// <summary>Counts the fired listeners of several tasks as dead in their other tasks' lists (all-task listeners
+    /// are in one list only).</summary>
+    private void MarkOthersDead(List<Entry> fired, string? except)
+    {
+        foreach (var entry in fired)
         {
-            return entries;
-        }
-        var result = new Entry[entries.Length - fired];
-        var i = 0;
-        foreach (var entry in entries)
-        {
-            if (!entry.Fired)
+            if (entry.FiredIn != 0 && entry.Tasks is { Count: > 1 } tasks)
             {
-                result[i++] = entry;
+                foreach (var task in tasks)
+                {
+                    if (task != except)
+                    {
+                        MarkDead(task);
+                    }
+                }
             }
         }
-        return result;
+    }
+
+    /// <summary>One more listener of <paramref name="task"/>'s list is done: compact the list once half of it is.</summary>
+    private void MarkDead(string? task)
+    {
+        var list = task is null ? _onceAll : _onceByTask.GetValueOrDefault(task);
+        if (list is null || ++list.Dead * 2 <= list.Items.Count)
+        {
+            return;
+        }
+        list.Items.RemoveAll(static entry => entry.IsDone);
+        list.Dead = 0;
+        if (list.Items.Count == 0 && task is not null)
+        {
+            _onceByTask.Remove(task);
+        }
     }
 
     public FeedRegistration Listen(EventFilter filter, IFeedListener listener, bool once = false)
     {
-        var entry = new Entry(listener, filter.Tasks, filter.Types, once);
+        var entry = new Entry(listener, filter.Tasks, filter.Types);
         long head;
         lock (_gate)
         {
-            if (filter.Tasks is null)
+            if (once)
+            {
+                if (filter.Tasks is null)
+                {
+                    _onceAll.Items.Add(entry);
+                }
+                else
+                {
+                    foreach (var task in filter.Tasks)
+                    {
+                        if (!_onceByTask.TryGetValue(task, out var list))
+                        {
+                            _onceByTask[task] = list = new();
+                        }
+                        list.Items.Add(entry);
+                    }
+                }
+            }
+            else if (filter.Tasks is null)
             {
                 _allTasks = [.. _allTasks, entry];
             }
@@ -146,17 +229,34 @@ public sealed class EventFeed : IEventFeed
             }
             head = _head;
         }
-        return new FeedRegistration(head, () => Remove(filter, entry));
+        return once ? new FeedRegistration(head, () => RemoveOnce(entry)) : new FeedRegistration(head, () => Remove(filter, entry));
+    }
+
+    private void RemoveOnce(Entry entry)
+    {
+        lock (_gate)
+        {
+            if (entry.IsDone)
+            {
+                return; // it fired: the batch that fired it takes it out
+            }
+            entry.Removed = true;
+            if (entry.Tasks is null)
+            {
+                MarkDead(null);
+                return;
+            }
+            foreach (var task in entry.Tasks)
+            {
+                MarkDead(task);
+            }
+        }
     }
 
     private void Remove(EventFilter filter, Entry entry)
     {
         lock (_gate)
         {
-            if (entry.Fired)
-            {
-                return; // the batch that fired it takes it out
-            }
             if (filter.Tasks is null)
             {
                 _allTasks = Without(_allTasks, entry);
@@ -200,27 +300,46 @@ public sealed class EventFeed : IEventFeed
                 counts[task] = count;
             }
         }
-        return new FeedStats(counts, allTasks.Count(entry => entry.Listener.IsSubscriber));
+        var all = allTasks.Count(entry => entry.Listener.IsSubscriber);
+        lock (_gate)
+        {
+            // Waiting one-shot listeners only; those of a batch being delivered are out of the lists for that moment.
+            foreach (var (task, list) in _onceByTask)
+            {
+                if (list.Items.Count(entry => !entry.IsDone && entry.Listener.IsSubscriber) is > 0 and var count)
+                {
+                    counts[task] = counts.GetValueOrDefault(task) + count;
+                }
+            }
+            all += _onceAll.Items.Count(entry => !entry.IsDone && entry.Listener.IsSubscriber);
+        }
+        return new FeedStats(counts, all);
     }
 
     // A class, not a record: entries are found and removed by reference.
-    private sealed class Entry(IFeedListener listener, IReadOnlySet<string>? tasks, IReadOnlySet<string>? types, bool once)
+    private sealed class Entry(IFeedListener listener, IReadOnlySet<string>? tasks, IReadOnlySet<string>? types)
     {
-        private volatile bool _fired;
-
         public IFeedListener Listener { get; } = listener;
 
         public IReadOnlySet<string>? Tasks { get; } = tasks;
 
         public IReadOnlySet<string>? Types { get; } = types;
 
-        public bool Once { get; } = once;
+        /// <summary>A one-shot listener's batch (the feed's count of batches), set on the publishing thread when it
+        /// got its first event; 0 while it waits. Read under the lock once that batch is put back.</summary>
+        public long FiredIn { get; set; }
 
-        /// <summary>Set on the publishing thread when a one-shot listener got its first batch.</summary>
-        public bool Fired
-        {
-            get => _fired;
-            set => _fired = value;
-        }
+        /// <summary>A one-shot listener disposed before it fired (set under the lock).</summary>
+        public bool Removed { get; set; }
+
+        public bool IsDone => FiredIn != 0 || Removed;
+    }
+
+    /// <summary>The one-shot listeners of one task (or of all tasks), with a count of those known to be done.</summary>
+    private sealed class OnceList
+    {
+        public List<Entry> Items { get; } = [];
+
+        public int Dead { get; set; }
     }
 }

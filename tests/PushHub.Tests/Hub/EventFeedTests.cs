@@ -90,4 +90,43 @@ public sealed class EventFeedTests
         Assert.Empty(once.Seqs);
         Assert.Equal(0, feed.GetStats().Total);
     }
+
+    [Fact]
+    public void One_shot_listeners_that_park_again_after_each_batch_get_each_event_once()
+    {
+        // Parked polls park again right after their answer; some time out (disposed) instead, some follow two tasks.
+        var feed = new EventFeed();
+        var pollers = Enumerable.Range(0, 300).Select(_ => new Recorder()).ToList();
+        var registrations = new FeedRegistration[pollers.Count];
+        for (var i = 0; i < pollers.Count; i++)
+        {
+            registrations[i] = feed.Listen(new EventFilter(i % 3 == 0 ? ["a", "b"] : ["a"], null), pollers[i], once: true);
+        }
+        for (var seq = 1; seq <= 20; seq++)
+        {
+            feed.Publish([Event(seq, seq % 2 == 0 ? "a" : "b")]);
+            for (var i = 0; i < pollers.Count; i++)
+            {
+                var fired = pollers[i].Seqs.Count > 0 && pollers[i].Seqs[^1] == seq;
+                if (!fired && i % 10 != seq % 10)
+                {
+                    continue; // still parked
+                }
+                registrations[i].Dispose(); // timed out without firing, or a no-op after firing
+                registrations[i] = feed.Listen(new EventFilter(i % 3 == 0 ? ["a", "b"] : ["a"], null), pollers[i], once: true);
+            }
+        }
+
+        for (var i = 0; i < pollers.Count; i++)
+        {
+            var expected = Enumerable.Range(1, 20).Select(seq => (long)seq).Where(seq => i % 3 == 0 || seq % 2 == 0);
+            Assert.Equal(expected, pollers[i].Seqs);
+        }
+        Assert.Equal(new Dictionary<string, int> { ["a"] = 300, ["b"] = 100 }, feed.GetStats().ListenersByTask);
+        foreach (var registration in registrations)
+        {
+            registration.Dispose();
+        }
+        Assert.Equal(0, feed.GetStats().Total);
+    }
 }
