@@ -26,7 +26,7 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         if (mode.IsOpen)
         {
-            return Task.FromResult(Success(ApiKeyStore.Anonymous, HubClaims.AnonymousKind));
+            return keys.Anonymous.Authenticated;
         }
         var presented = ReadPresentedKey(Request, out var malformed);
         if (malformed is not null)
@@ -37,9 +37,9 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
-        return Task.FromResult(keys.Find(presented) is { } key
-            ? Success(key, HubClaims.ApiKeyKind)
-            : AuthenticateResult.Fail("The API key is not known."));
+        return keys.Find(presented) is { } principal
+            ? principal.Authenticated
+            : Task.FromResult(AuthenticateResult.Fail("The API key is not known."));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -88,33 +88,27 @@ public sealed class ApiKeyAuthenticationHandler(
         }
         return apiKey[0];
     }
-
-    private AuthenticateResult Success(ApiKeyOptions key, string kind)
-    {
-        var claims = new List<Claim> { new(HubClaims.Name, key.Name), new(HubClaims.Kind, kind) };
-        claims.AddRange(HubRoles.Implied(key.Role).Select(role => new Claim(HubClaims.Role, role)));
-        claims.AddRange(key.EffectiveTasks.Select(task => new Claim(HubClaims.Task, task)));
-        var identity = new ClaimsIdentity(claims, SchemeName, HubClaims.Name, HubClaims.Role);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
-    }
 }
 
 /// <summary>The configured keys, kept as SHA-256 digests so that a lookup compares fixed-length values in constant time.</summary>
 public sealed class ApiKeyStore
 {
-    /// <summary>The caller in open mode.</summary>
-    public static ApiKeyOptions Anonymous { get; } = new() { Name = "anonymous", Role = HubRoles.Admin, Tasks = [TaskPattern.All] };
+    /// <summary>What the caller in open mode may do: what an admin key for every task may.</summary>
+    public static ApiKeyOptions AnonymousKey { get; } = new() { Name = "anonymous", Role = HubRoles.Admin, Tasks = [TaskPattern.All] };
 
-    private readonly (byte[] Digest, ApiKeyOptions Key)[] _keys;
+    private readonly (byte[] Digest, HubPrincipal Principal)[] _keys;
 
     public ApiKeyStore(IOptions<AuthOptions> options) =>
-        _keys = options.Value.ApiKeys.Select(key => (Digest(key.Key), key)).ToArray();
+        _keys = options.Value.ApiKeys.Select(key => (Digest(key.Key), new HubPrincipal(key, HubClaims.ApiKeyKind))).ToArray();
 
-    /// <summary>The key whose value is <paramref name="presented"/>, or null. Every key is compared, match or not.</summary>
-    public ApiKeyOptions? Find(string presented)
+    /// <summary>The principal of every caller in open mode: an admin for every task.</summary>
+    public HubPrincipal Anonymous { get; } = new(AnonymousKey, HubClaims.AnonymousKind);
+
+    /// <summary>The principal of the key whose value is <paramref name="presented"/>, or null. Every key is compared, match or not.</summary>
+    public HubPrincipal? Find(string presented)
     {
         var digest = Digest(presented);
-        ApiKeyOptions? found = null;
+        HubPrincipal? found = null;
         foreach (var (candidate, key) in _keys)
         {
             if (CryptographicOperations.FixedTimeEquals(candidate, digest))

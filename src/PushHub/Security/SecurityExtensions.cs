@@ -27,6 +27,9 @@ public static class SecurityExtensions
         services.AddSingleton<SubscribeTokens>();
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, SubscribeTokenBearerSetup>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuthorizationProblemHandler>();
+        // One for the process (the default is transient, built per request): it holds nothing per request, and the
+        // only authorization handler, the requirements' own pass-through, is stateless.
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.Policy.IPolicyEvaluator, HubPolicyEvaluator>();
         services.AddHostedService<OpenModeGuard>();
         services.AddSingleton<Serilog.Core.ILogEventEnricher, SecretRedactingEnricher>();
 
@@ -54,11 +57,38 @@ public static class SecurityExtensions
     }
 
     /// <summary>CORS, authentication, authorization and rate limiting, in that order.</summary>
-    public static IApplicationBuilder UsePushHubSecurity(this IApplicationBuilder app) =>
-        app.UseCors().UseAuthentication().UseAuthorization().UseRateLimiter();
+    /// <remarks>
+    /// In open mode authentication is <see cref="OpenModeAuthentication"/>, which answers the one principal there is
+    /// without ASP.NET Core's per-request handler machinery. The rate limiter only when it can limit anyone: <see cref="PublishRateLimitPolicy"/> counts API keys, so in open
+    /// mode (no keys) or with <c>RateLimiting:PermitsPerSecond</c> 0 it hands every request a no-op lease, and the
+    /// middleware still cost an async frame, a lease and a partition lookup per request (#15).
+    /// </remarks>
+    public static IApplicationBuilder UsePushHubSecurity(this IApplicationBuilder app)
+    {
+        var services = app.ApplicationServices;
+        var open = services.GetRequiredService<AuthMode>().IsOpen;
+        app.UseCors();
+        if (open)
+        {
+            // In place of UseAuthentication, which it runs for subscribe tokens. The key below is the one UseAuthentication
+            // sets: without it WebApplication would add a second authentication middleware in front of the pipeline.
+            app.Properties["__AuthenticationMiddlewareSet"] = true;
+            app.UseMiddleware<OpenModeAuthentication>();
+        }
+        else
+        {
+            app.UseAuthentication();
+        }
+        app.UseAuthorization();
+        if (!open && services.GetRequiredService<IOptions<RateLimitingOptions>>().Value.PermitsPerSecond > 0)
+        {
+            app.UseRateLimiter();
+        }
+        return app;
+    }
 
     /// <summary>A subscribe token (<c>?access_token=</c>, or a JWT-shaped bearer value) goes to JwtBearer, anything else to API keys.</summary>
-    private static string SelectScheme(HttpContext context) =>
+    internal static string SelectScheme(HttpContext context) =>
         context.Request.Query.ContainsKey(SubscribeTokens.QueryName)
         || (ApiKeyAuthenticationHandler.ReadBearer(context.Request) is { } bearer && ApiKeyAuthenticationHandler.LooksLikeJwt(bearer))
             ? JwtBearerDefaults.AuthenticationScheme

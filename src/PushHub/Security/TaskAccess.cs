@@ -13,23 +13,23 @@ public sealed class TaskAccess(AuthMode mode)
 
     /// <summary>May <paramref name="user"/> read events of <paramref name="taskId"/> (poll, stream, task state)?</summary>
     public bool CanRead(ClaimsPrincipal user, string taskId) =>
-        user.IsInRole(HubRoles.Subscriber) && HubClaims.Tasks(user).Any(pattern => TaskPattern.Matches(pattern, taskId));
+        user.IsInRole(HubRoles.Subscriber) && HubClaims.AnyTask(user, taskId, TaskPattern.Matches);
 
     /// <summary>May <paramref name="user"/> publish events to <paramref name="taskId"/>?</summary>
     public bool CanPublish(ClaimsPrincipal user, string taskId) =>
-        user.IsInRole(HubRoles.Publisher) && HubClaims.Tasks(user).Any(pattern => TaskPattern.Matches(pattern, taskId));
+        user.IsInRole(HubRoles.Publisher) && HubClaims.AnyTask(user, taskId, TaskPattern.Matches);
 
     /// <summary>May <paramref name="user"/> publish to every task the pattern <paramref name="pattern"/> admits?</summary>
     public bool CanPublishPattern(ClaimsPrincipal user, string pattern) =>
-        user.IsInRole(HubRoles.Publisher) && HubClaims.Tasks(user).Any(own => TaskPattern.Covers(own, pattern));
+        user.IsInRole(HubRoles.Publisher) && HubClaims.AnyTask(user, pattern, TaskPattern.Covers);
 
     /// <summary>May <paramref name="user"/> read every task (a subscription or poll with no task filter)?</summary>
     public bool CanReadAll(ClaimsPrincipal user) =>
-        user.IsInRole(HubRoles.Subscriber) && HubClaims.Tasks(user).Contains(TaskPattern.All, StringComparer.Ordinal);
+        user.IsInRole(HubRoles.Subscriber) && HubClaims.AnyTask(user, TaskPattern.All, string.Equals);
 
     /// <summary>May <paramref name="user"/> read every task the pattern <paramref name="pattern"/> admits?</summary>
     public bool CanReadPattern(ClaimsPrincipal user, string pattern) =>
-        user.IsInRole(HubRoles.Subscriber) && HubClaims.Tasks(user).Any(own => TaskPattern.Covers(own, pattern));
+        user.IsInRole(HubRoles.Subscriber) && HubClaims.AnyTask(user, pattern, TaskPattern.Covers);
 
     /// <summary>
     /// The one check for a read path (poll, SSE, WebSocket, SignalR): null when <paramref name="user"/> may read
