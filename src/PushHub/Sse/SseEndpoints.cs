@@ -16,6 +16,7 @@ public static class SseEndpoints
     {
         services.AddValidatedOptions<SseOptions>(SseOptions.Section);
         services.AddSingleton<SseManager>();
+        services.AddSingleton<SseStreams>();
         return services;
     }
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
-using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using PushHub.Hub;
@@ -18,13 +17,11 @@ namespace PushHub.Sse;
 /// comments, while here the frame is built once per event (at commit) and shared by every stream; the tests
 /// check the output with <c>System.Net.ServerSentEvents.SseParser</c> instead.
 /// </remarks>
-public sealed partial class SseManager(EventHub hub, ConnectionStats stats, StallWatchdog watchdog, IOptions<SseOptions> options, TimeProvider time,
-    IHostApplicationLifetime lifetime, ILogger<SseManager> logger)
+public sealed partial class SseManager(EventHub hub, ConnectionStats stats, StallWatchdog watchdog, SseStreams streams, IOptions<SseOptions> options,
+    ILogger<SseManager> logger)
 {
     private static readonly byte[] s_keepAlive = ": keepalive\n\n"u8.ToArray();
-    private static readonly object s_keepAliveMessage = new();
 
-    private readonly TimeSpan _keepAlive = TimeSpan.FromSeconds(options.Value.KeepAliveSeconds);
     private readonly byte[] _retryHint = System.Text.Encoding.ASCII.GetBytes(
         $"retry: {options.Value.RetryMilliseconds.ToString(CultureInfo.InvariantCulture)}\n\n");
 
@@ -37,35 +34,25 @@ public sealed partial class SseManager(EventHub hub, ConnectionStats stats, Stal
         response.Headers["X-Accel-Buffering"] = "no";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
+        var body = response.BodyWriter;
+        var aborted = context.RequestAborted;
         using var lease = stats.Open(Transport.Sse);
         using var subscription = hub.Subscribe(filter, after);
         // A client whose socket accepts nothing may keep a flush stuck for ever: the watchdog aborts the connection.
         using var guard = watchdog.Watch(context.TraceIdentifier, context.Abort);
-        // A stopping hub ends the stream cleanly; the client reconnects with Last-Event-ID and misses nothing.
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-        // The keep-alive is a message in the subscription's own stream, posted by a timer when nothing was written
-        // since its last tick: the write loop waits on one thing only.
-        var written = new StrongBox<bool>(true);
-        using var keepAlive = time.CreateTimer(static state =>
-        {
-            var (box, owner) = ((StrongBox<bool>, Subscription))state!;
-            if (!box.Value)
-            {
-                owner.Post(s_keepAliveMessage);
-            }
-            box.Value = false;
-        }, (written, subscription), _keepAlive, _keepAlive);
+        // The keep-alive and a stopping hub come as messages in the subscription's own stream (and a stop also
+        // cancels a pending flush): the write loop waits on one thing only.
+        using var stream = streams.Open(subscription, body);
         LogOpened(logger, context.TraceIdentifier, filter, after);
 
-        var body = response.BodyWriter;
         body.Write(_retryHint);
         try
         {
-            if (await FlushAsync(body, guard, stop.Token))
+            if (await FlushAsync(body, guard, aborted))
             {
                 return;
             }
-            await using var items = subscription.ReadAllAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+            await using var items = subscription.ReadAllAsync(aborted).GetAsyncEnumerator(aborted);
             var next = items.MoveNextAsync();
             try
             {
@@ -74,34 +61,33 @@ public sealed partial class SseManager(EventHub hub, ConnectionStats stats, Stal
                     // Write every item that is ready without waiting, then flush the batch once.
                     while (next.IsCompleted)
                     {
-                        if (!next.GetAwaiter().GetResult())
+                        if (!next.GetAwaiter().GetResult() || !Write(body, items.Current))
                         {
                             return;
                         }
-                        Write(body, items.Current);
                         next = items.MoveNextAsync();
                     }
-                    written.Value = true;
-                    if (await FlushAsync(body, guard, stop.Token))
+                    stream.Written = true;
+                    if (await FlushAsync(body, guard, aborted))
                     {
                         return;
                     }
                     var more = await next;
                     next = default;
-                    if (!more)
+                    if (!more || !Write(body, items.Current))
                     {
                         return;
                     }
-                    Write(body, items.Current);
                     next = items.MoveNextAsync();
                 }
             }
             finally
             {
-                // The enumerator cannot be disposed while a read is in flight: end that read first.
+                // The enumerator cannot be disposed while a read is in flight: end that read first (a departed
+                // client's abort cancels it; otherwise the stop marker completes it).
                 if (!next.IsCompleted)
                 {
-                    await stop.CancelAsync();
+                    subscription.Post(SseStreams.StopMessage);
                     try
                     {
                         await next;
@@ -112,9 +98,9 @@ public sealed partial class SseManager(EventHub hub, ConnectionStats stats, Stal
                 }
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
-            // The client left, was closed as stalled, or the hub is stopping: nothing more to send.
+            // The client left or was closed as stalled: nothing more to send.
         }
         catch (IOException)
         {
@@ -126,32 +112,38 @@ public sealed partial class SseManager(EventHub hub, ConnectionStats stats, Stal
         }
     }
 
-    /// <summary>Flushes under the watchdog; answers true when the client has gone.</summary>
+    /// <summary>Flushes under the watchdog; answers true when the client has gone or the hub is stopping.</summary>
     private static async ValueTask<bool> FlushAsync(PipeWriter body, StallWatchdog.Guard guard, CancellationToken cancellationToken)
     {
         guard.Begin();
         var result = await body.FlushAsync(cancellationToken);
         guard.End();
-        return result.IsCompleted;
+        return result.IsCompleted || result.IsCanceled;
     }
 
-    private static void Write(PipeWriter body, SubscriptionItem item)
+    /// <summary>Writes one item; answers false for the stop marker, which ends the stream.</summary>
+    private static bool Write(PipeWriter body, SubscriptionItem item)
     {
         if (item.Event is { } stored)
         {
             body.Write(stored.SseFrame.Span);
-            return;
+            return true;
         }
         if (item.Kind != SubscriptionItemKind.Reset)
         {
-            body.Write(s_keepAlive); // the only message SSE posts
-            return;
+            if (item.Tag == SseStreams.StopMessage)
+            {
+                return false;
+            }
+            body.Write(s_keepAlive); // the only other message SSE posts
+            return true;
         }
         body.Write("event: reset\ndata: {\"first_seq\":"u8);
         var span = body.GetSpan(20);
         item.FirstSeq.TryFormat(span, out var written, provider: CultureInfo.InvariantCulture);
         body.Advance(written);
         body.Write("}\n\n"u8);
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "SSE stream {ConnectionId} opened: {Filter} after {After}")]
