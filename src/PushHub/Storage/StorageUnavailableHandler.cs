@@ -49,9 +49,8 @@ internal sealed partial class StorageUnavailableHandler(IProblemDetailsService p
 
     /// <summary>
     /// Connection failures and timeouts, the errors a primary that is going away or a replica answers (or the client
-    /// refuses to send to one that it has just seen turn into a replica), and a script
-    /// missing again right after it was loaded (a second failover or a <c>SCRIPT FLUSH</c> in between: the next request
-    /// loads it once more).
+    /// refuses to send to one that it has just seen turn into a replica), and a script missing again right after it
+    /// was loaded (a second failover or a <c>SCRIPT FLUSH</c> in between: the next request loads it once more).
     /// </summary>
     internal static bool IsUnavailable(Exception exception) => exception switch
     {
