@@ -61,20 +61,19 @@ public sealed partial class SseManager(EventHub hub, ConnectionStats stats, Stal
                     // Write every item that is ready without waiting, then flush the batch once.
                     while (next.IsCompleted)
                     {
-                        if (!next.GetAwaiter().GetResult() || !Write(body, items.Current))
+                        if (!next.GetAwaiter().GetResult() || !Write(body, stream, items.Current))
                         {
                             return;
                         }
                         next = items.MoveNextAsync();
                     }
-                    stream.Written = true;
                     if (await FlushAsync(body, guard, aborted))
                     {
                         return;
                     }
                     var more = await next;
                     next = default;
-                    if (!more || !Write(body, items.Current))
+                    if (!more || !Write(body, stream, items.Current))
                     {
                         return;
                     }
@@ -121,12 +120,16 @@ public sealed partial class SseManager(EventHub hub, ConnectionStats stats, Stal
         return result.IsCompleted || result.IsCanceled;
     }
 
-    /// <summary>Writes one item; answers false for the stop marker, which ends the stream.</summary>
-    private static bool Write(PipeWriter body, SubscriptionItem item)
+    /// <summary>
+    /// Writes one item; answers false for the stop marker, which ends the stream. An event or a reset marks the
+    /// stream written for the keep-alive tick; the comment itself does not, so an idle stream gets one every tick.
+    /// </summary>
+    private static bool Write(PipeWriter body, SseStreams.SseStream stream, SubscriptionItem item)
     {
         if (item.Event is { } stored)
         {
             body.Write(stored.SseFrame.Span);
+            stream.Written = true;
             return true;
         }
         if (item.Kind != SubscriptionItemKind.Reset)
@@ -138,6 +141,7 @@ public sealed partial class SseManager(EventHub hub, ConnectionStats stats, Stal
             body.Write(s_keepAlive); // the only other message SSE posts
             return true;
         }
+        stream.Written = true;
         body.Write("event: reset\ndata: {\"first_seq\":"u8);
         var span = body.GetSpan(20);
         item.FirstSeq.TryFormat(span, out var written, provider: CultureInfo.InvariantCulture);

@@ -42,7 +42,8 @@ public sealed class SseStreams : IDisposable
         return stream;
     }
 
-    // A stream gets a comment when a whole interval passed without a write: between one and two intervals of silence.
+    // A stream gets a comment when a whole interval passed without an event: between one and two intervals after
+    // the last one, then one every interval (the comment does not count as a write).
     private void Tick()
     {
         foreach (var stream in _open.Keys)
@@ -77,7 +78,7 @@ public sealed class SseStreams : IDisposable
 
         internal Subscription Subscription => subscription;
 
-        /// <summary>Set by the write loop on every flush, cleared by the tick.</summary>
+        /// <summary>Set by the write loop when it writes an event or a reset, cleared by the tick.</summary>
         internal bool Written { get; set; } = true;
 
         /// <summary>True once the hub began to stop.</summary>

@@ -60,6 +60,9 @@ public sealed class DashboardTests() : LiveHubTest(new Dictionary<string, string
         {
             await Client.PublishSeqAsync(task, "task.started");
             await Client.PublishSeqAsync(task, type, data);
+            // Tasks updated in the same millisecond list by task id: the next one starts on a later millisecond.
+            var answered = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            SpinWait.SpinUntil(() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > answered);
         }
         await using var session = await DashboardSession.OpenAsync(Hub.BaseAddress);
         var page = session.Page;

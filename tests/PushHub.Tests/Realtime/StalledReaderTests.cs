@@ -76,6 +76,9 @@ public sealed class StalledReaderTests : IDisposable
         _time.Advance(TimeSpan.FromSeconds(15));
         _time.Advance(TimeSpan.FromSeconds(15));
         await sse.ReadUntilRawContainsAsync("\n: keepalive\n\n");
+        // Still idle: the next tick brings the next comment (the comment is not an event that resets the clock).
+        _time.Advance(TimeSpan.FromSeconds(15));
+        await sse.ReadUntilRawContainsAsync("\n: keepalive\n\n: keepalive\n\n");
         var live = await _hub.Client.PublishSeqAsync("a", "task.progress", new { percent = 1 });
 
         Assert.Equal(live.ToString(), (await sse.NextAsync())!.Value.EventId);
