@@ -5,26 +5,33 @@ namespace PushHub.Storage.Sqlite;
 
 /// <summary>
 /// The prepared statements of the append path, reused for every event on the writer's one connection.
-/// They are plain <see cref="SqliteCommand"/>s rather than Dapper calls because this is the hottest path of the
-/// hub: a prepared statement is compiled once, where a Dapper call would build and compile a command per event.
+/// They are prepared statements rather than Dapper calls because this is the hottest path of the hub: a prepared
+/// statement is compiled once, where a Dapper call would build and compile a command per event. The statements run
+/// for every event are <see cref="RawStatement"/>s, which bind and step without per-call allocations.
 /// </summary>
 internal sealed class AppendCommands : IDisposable
 {
-    private readonly SqliteCommand _insertEvent;
-    private readonly SqliteCommand _upsertTask;
+    private readonly RawStatement _insertEvent;
+    private readonly RawStatement _upsertTask;
     private readonly SqliteCommand _findKey;
-    private readonly SqliteCommand _insertKey;
+    private readonly RawStatement _insertKey;
     private readonly SqliteCommand _readEvent;
     private readonly SqliteCommand _taskLastSeq;
-    private readonly SqliteCommand _setHead;
-    private readonly SqliteCommand[] _all;
+    private readonly RawStatement _setHead;
+    private readonly SqliteCommand[] _commands;
+    private readonly RawStatement[] _statements;
+    private readonly int _upsertTaskId;
+    private readonly int _upsertStatus;
+    private readonly int _upsertPercent;
+    private readonly int _upsertMessage;
+    private readonly int _upsertAt;
+    private readonly int _upsertSeq;
 
     public AppendCommands(SqliteConnection connection)
     {
-        _insertEvent = Prepare(connection,
-            "INSERT INTO events (seq, task_id, type, created_at, json) VALUES ($seq, $task, $type, $at, $json)",
-            "$seq", "$task", "$type", "$at", "$json");
-        _upsertTask = Prepare(connection,
+        _insertEvent = new RawStatement(connection,
+            "INSERT INTO events (seq, task_id, type, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5)");
+        _upsertTask = new RawStatement(connection,
             """
             INSERT INTO tasks (task_id, status, percent, message, created_at, updated_at, last_seq, event_count)
             VALUES ($task, coalesce($status, 'created'), $percent, $message, $at, $at, $seq, 1)
@@ -35,19 +42,25 @@ internal sealed class AppendCommands : IDisposable
                 updated_at = $at,
                 last_seq = $seq,
                 event_count = event_count + 1
-            """,
-            "$task", "$status", "$percent", "$message", "$at", "$seq");
+            """);
+        _upsertTaskId = _upsertTask.Index("$task");
+        _upsertStatus = _upsertTask.Index("$status");
+        _upsertPercent = _upsertTask.Index("$percent");
+        _upsertMessage = _upsertTask.Index("$message");
+        _upsertAt = _upsertTask.Index("$at");
+        _upsertSeq = _upsertTask.Index("$seq");
         _findKey = Prepare(connection, "SELECT seq FROM idempotency WHERE key = $key", "$key");
-        _insertKey = Prepare(connection, "INSERT INTO idempotency (key, seq) VALUES ($key, $seq)", "$key", "$seq");
+        _insertKey = new RawStatement(connection, "INSERT INTO idempotency (key, seq) VALUES (?1, ?2)");
         _readEvent = Prepare(connection, "SELECT seq, task_id, type, created_at, json FROM events WHERE seq = $seq", "$seq");
         _taskLastSeq = Prepare(connection, "SELECT last_seq FROM tasks WHERE task_id = $task", "$task");
-        _setHead = Prepare(connection, "UPDATE meta SET value = $seq WHERE key = 'head_seq'", "$seq");
-        _all = [_insertEvent, _upsertTask, _findKey, _insertKey, _readEvent, _taskLastSeq, _setHead];
+        _setHead = new RawStatement(connection, "UPDATE meta SET value = ?1 WHERE key = 'head_seq'");
+        _commands = [_findKey, _readEvent, _taskLastSeq];
+        _statements = [_insertEvent, _upsertTask, _insertKey, _setHead];
     }
 
     public void Begin(SqliteTransaction transaction)
     {
-        foreach (var command in _all)
+        foreach (var command in _commands)
         {
             command.Transaction = transaction;
         }
@@ -56,30 +69,28 @@ internal sealed class AppendCommands : IDisposable
     public void Insert(HubEvent stored, EventInput input)
     {
         var at = stored.Timestamp.ToUnixTimeMilliseconds();
-        var p = _insertEvent.Parameters;
-        p[0].Value = stored.Seq;
-        p[1].Value = stored.TaskId;
-        p[2].Value = stored.Type;
-        p[3].Value = at;
-        p[4].Value = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(stored.Json, out var segment) && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : stored.Json.ToArray();
-        _insertEvent.ExecuteNonQuery();
+        var insert = _insertEvent;
+        insert.Bind(1, stored.Seq);
+        insert.Bind(2, stored.TaskId);
+        insert.Bind(3, stored.Type);
+        insert.Bind(4, at);
+        insert.Bind(5, stored.Json.Span);
+        insert.Execute();
 
-        p = _upsertTask.Parameters;
-        p[0].Value = stored.TaskId;
-        p[1].Value = (object?)input.Status ?? DBNull.Value;
-        p[2].Value = input.Percent is { } percent ? percent : DBNull.Value;
-        p[3].Value = (object?)input.Message ?? DBNull.Value;
-        p[4].Value = at;
-        p[5].Value = stored.Seq;
-        _upsertTask.ExecuteNonQuery();
+        var upsert = _upsertTask;
+        upsert.Bind(_upsertTaskId, stored.TaskId);
+        upsert.Bind(_upsertStatus, input.Status);
+        upsert.Bind(_upsertPercent, input.Percent);
+        upsert.Bind(_upsertMessage, input.Message);
+        upsert.Bind(_upsertAt, at);
+        upsert.Bind(_upsertSeq, stored.Seq);
+        upsert.Execute();
 
         if (input.IdempotencyKey is { } key)
         {
-            _insertKey.Parameters[0].Value = key;
-            _insertKey.Parameters[1].Value = stored.Seq;
-            _insertKey.ExecuteNonQuery();
+            _insertKey.Bind(1, key);
+            _insertKey.Bind(2, stored.Seq);
+            _insertKey.Execute();
         }
     }
 
@@ -104,15 +115,19 @@ internal sealed class AppendCommands : IDisposable
 
     public void SetHead(long seq)
     {
-        _setHead.Parameters[0].Value = seq;
-        _setHead.ExecuteNonQuery();
+        _setHead.Bind(1, seq);
+        _setHead.Execute();
     }
 
     public void Dispose()
     {
-        foreach (var command in _all)
+        foreach (var command in _commands)
         {
             command.Dispose();
+        }
+        foreach (var statement in _statements)
+        {
+            statement.Dispose();
         }
     }
 

@@ -23,8 +23,8 @@ internal sealed partial class StoreWriter : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly int _maxBatchEvents;
-    private readonly SqliteCommand _savepoint;
-    private readonly SqliteCommand _release;
+    private readonly RawStatement _savepoint;
+    private readonly RawStatement _release;
     private readonly SqliteCommand _rollbackTo;
     private readonly Task _loop;
 
@@ -39,8 +39,9 @@ internal sealed partial class StoreWriter : IAsyncDisposable
         _time = time;
         _logger = logger;
         _maxBatchEvents = maxBatchEvents;
-        _savepoint = Command("SAVEPOINT op");
-        _release = Command("RELEASE op");
+        // Two statements per request in every group: stepped directly, without ExecuteNonQuery's per-call objects.
+        _savepoint = new RawStatement(connection, "SAVEPOINT op");
+        _release = new RawStatement(connection, "RELEASE op");
         _rollbackTo = Command("ROLLBACK TO op; RELEASE op");
         HeadSeq = headSeq;
         FirstSeq = firstSeq;
@@ -96,16 +97,16 @@ internal sealed partial class StoreWriter : IAsyncDisposable
             context.Now = _time.GetUtcNow();
             _commands.Begin(transaction);
             _outboxCommands.Begin(transaction);
-            _savepoint.Transaction = _release.Transaction = _rollbackTo.Transaction = transaction;
+            _rollbackTo.Transaction = transaction;
             foreach (var op in group)
             {
                 var opSeq = context.NextSeq;
                 var opAppended = context.Appended.Count;
-                _savepoint.ExecuteNonQuery();
+                _savepoint.Execute();
                 try
                 {
                     op.Execute(context);
-                    _release.ExecuteNonQuery();
+                    _release.Execute();
                 }
                 catch (Exception exception)
                 {

@@ -251,6 +251,30 @@ public abstract partial class EventStoreSpec : StorageSpec
     }
 
     [SpecFact]
+    public async Task Text_is_kept_exactly_non_ascii_and_longer_than_any_inline_buffer()
+    {
+        var taskId = "build-" + new string('7', 120);
+        var message = string.Concat(Enumerable.Repeat("ü€🚀 ", 700)); // 7,700 UTF-8 bytes
+        var key = "clé-" + new string('k', 600);
+        var input = Input(taskId, EventTypes.Progress, """{"percent":12.5}""", key) with { Percent = 12.5, Message = message };
+
+        var stored = (await Events.AppendAsync([input])).Single();
+        var again = (await Events.AppendAsync([input])).Single();
+
+        Assert.False(again.Created);
+        Assert.Equal(stored.Event.Seq, again.Event.Seq);
+        var task = await Events.GetTaskAsync(taskId);
+        Assert.NotNull(task);
+        Assert.Equal(message, task.Message);
+        Assert.Equal(12.5, task.Percent);
+        Assert.Equal(TaskStatuses.Running, task.Status);
+        Assert.Equal([taskId], (await Events.ListTasksAsync(null, 10)).Select(t => t.TaskId));
+        var read = Assert.Single(await ReadAllAsync());
+        Assert.Equal(taskId, read.TaskId);
+        Assert.Equal(Text(stored.Event.Json), Text(read.Json));
+    }
+
+    [SpecFact]
     public async Task ListTasks_orders_tasks_updated_at_the_same_time_by_task_id()
     {
         await Events.AppendAsync([Input("b"), Input("a"), Input("c")]);
