@@ -7,7 +7,8 @@ namespace PushHub.Storage.Sqlite;
 /// The prepared statements of the append path, reused for every event on the writer's one connection.
 /// They are prepared statements rather than Dapper calls because this is the hottest path of the hub: a prepared
 /// statement is compiled once, where a Dapper call would build and compile a command per event. The statements run
-/// for every event are <see cref="RawStatement"/>s, which bind and step without per-call allocations.
+/// for every event are <see cref="RawStatement"/>s, which bind and step without per-call allocations. Consecutive
+/// events of one task update its projection row once (<see cref="FlushTask"/>), not once per event.
 /// </summary>
 internal sealed class AppendCommands : IDisposable
 {
@@ -26,6 +27,9 @@ internal sealed class AppendCommands : IDisposable
     private readonly int _upsertMessage;
     private readonly int _upsertAt;
     private readonly int _upsertSeq;
+    private readonly int _upsertCreated;
+    private readonly int _upsertCount;
+    private PendingTask _pending;
 
     public AppendCommands(SqliteConnection connection)
     {
@@ -34,14 +38,14 @@ internal sealed class AppendCommands : IDisposable
         _upsertTask = new RawStatement(connection,
             """
             INSERT INTO tasks (task_id, status, percent, message, created_at, updated_at, last_seq, event_count)
-            VALUES ($task, coalesce($status, 'created'), $percent, $message, $at, $at, $seq, 1)
+            VALUES ($task, coalesce($status, 'created'), $percent, $message, $created, $at, $seq, $count)
             ON CONFLICT (task_id) DO UPDATE SET
                 status = coalesce($status, status),
                 percent = coalesce($percent, percent),
                 message = coalesce($message, message),
                 updated_at = $at,
                 last_seq = $seq,
-                event_count = event_count + 1
+                event_count = event_count + $count
             """);
         _upsertTaskId = _upsertTask.Index("$task");
         _upsertStatus = _upsertTask.Index("$status");
@@ -49,6 +53,8 @@ internal sealed class AppendCommands : IDisposable
         _upsertMessage = _upsertTask.Index("$message");
         _upsertAt = _upsertTask.Index("$at");
         _upsertSeq = _upsertTask.Index("$seq");
+        _upsertCreated = _upsertTask.Index("$created");
+        _upsertCount = _upsertTask.Index("$count");
         _findKey = Prepare(connection, "SELECT seq FROM idempotency WHERE key = $key", "$key");
         _insertKey = new RawStatement(connection, "INSERT INTO idempotency (key, seq) VALUES (?1, ?2)");
         _readEvent = Prepare(connection, "SELECT seq, task_id, type, created_at, json FROM events WHERE seq = $seq", "$seq");
@@ -66,6 +72,7 @@ internal sealed class AppendCommands : IDisposable
         }
     }
 
+    /// <summary>Stores one event; its task's projection is written by <see cref="FlushTask"/>, or by the next event of another task.</summary>
     public void Insert(HubEvent stored, EventInput input)
     {
         var at = stored.Timestamp.ToUnixTimeMilliseconds();
@@ -77,14 +84,25 @@ internal sealed class AppendCommands : IDisposable
         insert.Bind(5, stored.Json.Span);
         insert.Execute();
 
-        var upsert = _upsertTask;
-        upsert.Bind(_upsertTaskId, stored.TaskId);
-        upsert.Bind(_upsertStatus, input.Status);
-        upsert.Bind(_upsertPercent, input.Percent);
-        upsert.Bind(_upsertMessage, input.Message);
-        upsert.Bind(_upsertAt, at);
-        upsert.Bind(_upsertSeq, stored.Seq);
-        upsert.Execute();
+        if (_pending.Count > 0 && string.Equals(_pending.TaskId, stored.TaskId, StringComparison.Ordinal))
+        {
+            // What the row would hold after one upsert per event: the latest non-null of each field.
+            _pending.Status = input.Status ?? _pending.Status;
+            _pending.Percent = input.Percent ?? _pending.Percent;
+            _pending.Message = input.Message ?? _pending.Message;
+            _pending.UpdatedAt = at;
+            _pending.LastSeq = stored.Seq;
+            _pending.Count++;
+        }
+        else
+        {
+            FlushTask();
+            _pending = new PendingTask
+            {
+                TaskId = stored.TaskId, Status = input.Status, Percent = input.Percent, Message = input.Message,
+                CreatedAt = at, UpdatedAt = at, LastSeq = stored.Seq, Count = 1,
+            };
+        }
 
         if (input.IdempotencyKey is { } key)
         {
@@ -107,8 +125,34 @@ internal sealed class AppendCommands : IDisposable
         return reader.Read() ? EventRows.Read(reader) : null;
     }
 
+    /// <summary>Writes the projection of the events inserted since the last flush. The writer calls it at the end of
+    /// every op, inside the op's savepoint; a read of the tasks table calls it first.</summary>
+    public void FlushTask()
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+        var pending = _pending;
+        _pending = default;
+        var upsert = _upsertTask;
+        upsert.Bind(_upsertTaskId, pending.TaskId);
+        upsert.Bind(_upsertStatus, pending.Status);
+        upsert.Bind(_upsertPercent, pending.Percent);
+        upsert.Bind(_upsertMessage, pending.Message);
+        upsert.Bind(_upsertCreated, pending.CreatedAt);
+        upsert.Bind(_upsertAt, pending.UpdatedAt);
+        upsert.Bind(_upsertSeq, pending.LastSeq);
+        upsert.Bind(_upsertCount, pending.Count);
+        upsert.Execute();
+    }
+
+    /// <summary>Forgets the unwritten projection of an op that is being rolled back.</summary>
+    public void DiscardTask() => _pending = default;
+
     public long? TaskLastSeq(string taskId)
     {
+        FlushTask();
         _taskLastSeq.Parameters[0].Value = taskId;
         return _taskLastSeq.ExecuteScalar() is long seq ? seq : null;
     }
@@ -129,6 +173,19 @@ internal sealed class AppendCommands : IDisposable
         {
             statement.Dispose();
         }
+    }
+
+    /// <summary>The projection of a run of consecutive events of one task, not yet written.</summary>
+    private struct PendingTask
+    {
+        public string TaskId;
+        public string? Status;
+        public double? Percent;
+        public string? Message;
+        public long CreatedAt;
+        public long UpdatedAt;
+        public long LastSeq;
+        public long Count;
     }
 
     /// <summary>A command on the writer's connection with its parameters declared, prepared on first use and kept.</summary>

@@ -106,12 +106,14 @@ internal sealed partial class StoreWriter : IAsyncDisposable
                 try
                 {
                     op.Execute(context);
+                    _commands.FlushTask();
                     _release.Execute();
                 }
                 catch (Exception exception)
                 {
                     // Whatever the op threw (a constraint, or a webhook change it was given), it rolls back alone. If
                     // the transaction itself is broken, ROLLBACK TO throws too and the whole group fails below.
+                    _commands.DiscardTask();
                     _rollbackTo.ExecuteNonQuery();
                     context.NextSeq = opSeq;
                     context.Appended.RemoveRange(opAppended, context.Appended.Count - opAppended);
@@ -129,6 +131,7 @@ internal sealed partial class StoreWriter : IAsyncDisposable
         catch (Exception exception)
         {
             // The whole group is lost: nothing it assigned was committed, so its seqs are free again.
+            _commands.DiscardTask();
             context.NextSeq = startSeq;
             context.FirstSeq = startFirst;
             context.Appended.Clear();

@@ -251,6 +251,41 @@ public abstract partial class EventStoreSpec : StorageSpec
     }
 
     [SpecFact]
+    public async Task A_batch_moves_each_tasks_projection_as_its_events_would_one_by_one()
+    {
+        await Events.AppendAsync([Input("a", EventTypes.Progress) with { Percent = 10, Message = "earlier" }]);
+        Time.Advance(TimeSpan.FromSeconds(1));
+        await Events.AppendAsync(
+        [
+            Input("a", EventTypes.Progress) with { Percent = 40, Message = "Compiling" },
+            Input("a", "custom.note"),
+            Input("b", EventTypes.Started),
+            Input("a", EventTypes.Progress) with { Percent = 60 },
+            Input("a", EventTypes.Progress) with { Percent = 70 },
+            Input("b", EventTypes.Progress) with { Message = "b's" },
+            Input("a", EventTypes.Failed),
+        ]);
+
+        var a = await Events.GetTaskAsync("a");
+        Assert.NotNull(a);
+        Assert.Equal(TaskStatuses.Failed, a.Status);
+        Assert.Equal(70, a.Percent);
+        Assert.Equal("Compiling", a.Message);
+        Assert.Equal(Start, a.CreatedAt);
+        Assert.Equal(Start.AddSeconds(1), a.UpdatedAt);
+        Assert.Equal(8, a.LastSeq);
+        Assert.Equal(6, a.EventCount);
+        var b = await Events.GetTaskAsync("b");
+        Assert.NotNull(b);
+        Assert.Equal(TaskStatuses.Running, b.Status);
+        Assert.Null(b.Percent);
+        Assert.Equal("b's", b.Message);
+        Assert.Equal(Start.AddSeconds(1), b.CreatedAt);
+        Assert.Equal(7, b.LastSeq);
+        Assert.Equal(2, b.EventCount);
+    }
+
+    [SpecFact]
     public async Task Text_is_kept_exactly_non_ascii_and_longer_than_any_inline_buffer()
     {
         var taskId = "build-" + new string('7', 120);
