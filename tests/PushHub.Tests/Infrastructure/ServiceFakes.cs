@@ -165,12 +165,15 @@ public sealed class ServiceFakes : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        // Stamped before the count moves: a test that steps the clock once it sees the count must not see a request
+        // stamped with the stepped time.
+        var at = _clock.GetUtcNow();
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body);
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var number = Interlocked.Increment(ref _count);
         var path = context.Request.Path.Value + context.Request.QueryString.Value;
-        _received.Enqueue(new FakeRequest(number, context.Request.Method, path, headers, body.ToArray()) { At = _clock.GetUtcNow() });
+        _received.Enqueue(new FakeRequest(number, context.Request.Method, path, headers, body.ToArray()) { At = at });
         var answer = _script.TryDequeue(out var scripted) ? scripted : Outage ?? Usual(context.Request.Path.Value ?? "");
         context.Response.StatusCode = answer.Status;
         foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>())
