@@ -37,11 +37,15 @@ public sealed class HubFactory : WebApplicationFactory<Program>
     /// <summary>The folder holding this hub's database.</summary>
     public string DataDirectory { get; }
 
+    /// <summary>The hub's last warnings and errors, for failure messages.</summary>
+    public CapturedWarnings Warnings { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseContentRoot(TestPaths.RepositoryRoot);
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
+        builder.ConfigureServices(services => services.AddSingleton<Serilog.Core.ILogEventSink>(Warnings));
         if (_time is not null)
         {
             builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton(_time)));

@@ -71,7 +71,8 @@ public sealed class WebhookHarness : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while ((attempts = await AttemptsAsync(webhookId)).Count < count)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {count} attempts; have {attempts.Count}");
+            Assert.True(DateTime.UtcNow < deadline,
+                $"timed out waiting for {count} attempts; have {attempts.Count}, the clock at {Time.GetUtcNow():o}; the log: {attempts.ToJsonString()}; the hub's warnings:{Environment.NewLine}{Hub.Warnings}");
             await Task.Delay(20);
         }
         return attempts;
