@@ -67,11 +67,20 @@ public sealed partial class EventHub
     public async Task<PollResult> PollAsync(long after, EventFilter filter, int limit, TimeSpan wait, CancellationToken cancellationToken = default,
         CancellationToken stopWaiting = default)
     {
-        var result = await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
-        if (result.Events.Count > 0 || wait <= TimeSpan.Zero)
+        // A poll that asks again right after its answer has seen everything up to the feed's head: the store has
+        // nothing for it that the feed will not hand it, so it parks without reading the store (issue #15: ten
+        // thousand re-parking polls read the store twice each, on the cores their neighbours' wake-ups needed).
+        PollResult? result = null;
+        if (wait <= TimeSpan.Zero || after < _feed.Head)
         {
-            return result;
+            result = await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
+            if (result.Events.Count > 0 || wait <= TimeSpan.Zero)
+            {
+                return result;
+            }
         }
+        // Everything matching up to here is known to be absent: no event of the filter after `after` up to `covered`.
+        var covered = result is { Truncated: false } ? result.LastSeq : after;
 
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopWaiting);
         var deadline = _time.GetUtcNow() + wait;
@@ -80,14 +89,18 @@ public sealed partial class EventHub
             // A parked poll is a one-shot listener: the first batch with a matching event hands it those events,
             // so ten thousand polls woken by one publish answer from memory instead of querying the store each.
             var waiter = new FeedWaiter(after, limit);
-            using (_feed.Listen(filter, waiter, once: true))
+            using (var registration = _feed.Listen(filter, waiter, once: true))
             {
-                // An event committed between the first query and joining the feed would wake no one: look again.
-                // The waiter can only get events after this query's head, since the query found none matching.
-                result = await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
-                if (result.Events.Count > 0)
+                // The waiter gets every event after the feed's head as it joined; one committed between the look
+                // at the store and joining would wake no one: look again, unless that look reached the head.
+                if (registration.StartHead > covered)
                 {
-                    return result;
+                    result = await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
+                    if (result.Events.Count > 0)
+                    {
+                        return result;
+                    }
+                    covered = result.Truncated ? covered : result.LastSeq;
                 }
                 var remaining = deadline - _time.GetUtcNow();
                 try
@@ -104,7 +117,7 @@ public sealed partial class EventHub
             var events = waiter.Received();
             if (events.Count > 0)
             {
-                return new PollResult(events, events[^1].Seq, result.Truncated);
+                return new PollResult(events, events[^1].Seq, result?.Truncated ?? false);
             }
             // The feed trails the store by the follower's hop: the batch that woke this poll held only events at or
             // below the caller's cursor, which it has seen. Wait for the next one.

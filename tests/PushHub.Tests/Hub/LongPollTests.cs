@@ -42,5 +42,113 @@ public sealed class LongPollTests
         }
     }
 
-    private static EventInput Input() => new("a", "x", Encoding.UTF8.GetBytes("{}"), null);
+    [Fact]
+    public async Task A_poll_at_the_feeds_head_parks_without_reading_the_store_and_wakes_for_the_next_event()
+    {
+        await WithHubAsync(async (store, feed, hub, timeout) =>
+        {
+            var seen = (await store.AppendAsync([Input(), Input()])).Select(outcome => outcome.Event).ToList();
+            feed.Publish(seen);
+            var readsBefore = store.Reads;
+
+            var poll = hub.PollAsync(after: 2, EventFilter.All, limit: 100, TimeSpan.FromSeconds(60), timeout);
+            await LiveHub.EventuallyAsync(() => feed.GetStats().Total == 1, timeout);
+            var next = (await store.AppendAsync([Input()])).Single().Event;
+            feed.Publish([next]);
+            var result = await poll;
+
+            Assert.Equal([3L], result.Events.Select(e => e.Seq));
+            Assert.Equal(3, result.LastSeq);
+            Assert.Equal(readsBefore, store.Reads);
+        });
+    }
+
+    [Fact]
+    public async Task A_poll_behind_the_head_gets_the_event_committed_between_its_look_at_the_store_and_joining_the_feed()
+    {
+        await WithHubAsync(async (store, feed, hub, timeout) =>
+        {
+            var others = (await store.AppendAsync([Input("b"), Input("b")])).Select(outcome => outcome.Event).ToList();
+            feed.Publish(others);
+            // Right after the poll's first look (nothing for task a after seq 1), seq 3 of task a is committed and
+            // handed out before the poll has joined the feed: only a second look finds it.
+            store.AfterFirstRead = async () => feed.Publish([(await store.AppendAsync([Input("a")])).Single().Event]);
+
+            var result = await hub.PollAsync(after: 1, new EventFilter(new HashSet<string> { "a" }, null), limit: 100,
+                TimeSpan.FromSeconds(60), timeout);
+
+            Assert.Equal([3L], result.Events.Select(e => e.Seq));
+            Assert.Equal(2, store.Reads);
+        });
+    }
+
+    private static async Task WithHubAsync(Func<CountingStore, EventFeed, EventHub, CancellationToken, Task> test)
+    {
+        var directory = TestPaths.NewTempDirectory();
+        try
+        {
+            await using var storage = SqliteStorage.Open(new StorageOptions { Path = Path.Combine(directory, "pushhub.db") });
+            var store = new CountingStore(storage.Events);
+            var feed = new EventFeed();
+            feed.Initialize(0);
+            var hub = new EventHub(store, feed, Options.Create(new HubOptions()), TimeProvider.System, new SubscriberCounters());
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await test(store, feed, hub, timeout.Token);
+        }
+        finally
+        {
+            TestPaths.TryDelete(directory);
+        }
+    }
+
+    /// <summary>The store, counting range reads; <see cref="AfterFirstRead"/> runs once, after the first read answers.</summary>
+    private sealed class CountingStore(IPollingStore inner) : IPollingStore
+    {
+        private int _reads;
+        public int Reads => Volatile.Read(ref _reads);
+
+        private Func<Task>? _afterFirstRead;
+
+        public Func<Task>? AfterFirstRead { set => _afterFirstRead = value; }
+
+        public long HeadSeq => inner.HeadSeq;
+
+        public long FirstSeq => inner.FirstSeq;
+
+        public async Task<EventPage> ReadPageAsync(EventQuery query, CancellationToken cancellationToken = default)
+        {
+            var page = await inner.ReadPageAsync(query, cancellationToken);
+            Interlocked.Increment(ref _reads);
+            if (Interlocked.Exchange(ref _afterFirstRead, null) is { } then)
+            {
+                await then();
+            }
+            return page;
+        }
+
+        public Task<IReadOnlyList<AppendOutcome>> AppendAsync(IReadOnlyList<EventInput> events, CancellationToken cancellationToken = default) =>
+            inner.AppendAsync(events, cancellationToken);
+
+        public Task<HubEvent?> AppendIfUnchangedAsync(EventInput input, long expectedLastSeq, CancellationToken cancellationToken = default) =>
+            inner.AppendIfUnchangedAsync(input, expectedLastSeq, cancellationToken);
+
+        public IAsyncEnumerable<IReadOnlyList<HubEvent>> FollowAsync(long after, CancellationToken cancellationToken = default) =>
+            inner.FollowAsync(after, cancellationToken);
+
+        public Task<TaskSnapshot?> GetTaskAsync(string taskId, CancellationToken cancellationToken = default) =>
+            inner.GetTaskAsync(taskId, cancellationToken);
+
+        public Task<IReadOnlyList<TaskSnapshot>> ListTasksAsync(string? status, int limit, CancellationToken cancellationToken = default) =>
+            inner.ListTasksAsync(status, limit, cancellationToken);
+
+        public Task<IReadOnlyList<TaskSnapshot>> FindSilentTasksAsync(DateTimeOffset silentSince, int limit, CancellationToken cancellationToken = default) =>
+            inner.FindSilentTasksAsync(silentSince, limit, cancellationToken);
+
+        public Task<long> PruneAsync(long maxEvents, DateTimeOffset olderThan, CancellationToken cancellationToken = default) =>
+            inner.PruneAsync(maxEvents, olderThan, cancellationToken);
+
+        public Task CheckWritableAsync(CancellationToken cancellationToken = default) => inner.CheckWritableAsync(cancellationToken);
+    }
+
+    private static EventInput Input(string task = "a") => new(task, "x", Encoding.UTF8.GetBytes("{}"), null);
 }
