@@ -4,6 +4,8 @@
 # turn, with the same client, each run on a fresh server (only the one being measured runs), RUNS times; prints one
 # markdown table (PushHub, PushHub x3 on Redis, Nchan, bare Kestrel, the ratio a target uses, DESIGN.md's target,
 # met or missed, and the cluster's ratio to the SQLite node with DESIGN's cluster target) and the total time.
+# Each run also records the server's CPU time during it (user + system of the server processes: nginx's master and
+# workers, the hub, the cluster's nodes and their redis-server), the cost beside what the client saw.
 # Loopback only (PushHub 127.0.0.1:5398, Nchan 127.0.0.1:5399, bare Kestrel 127.0.0.1:5397, the cluster's nodes
 # 127.0.0.1:5391-5393 and its redis-server on a free loopback port); bounded in time; stops every server on exit.
 # Needs the .NET SDK, node (webhook receiver), redis-server (cluster column), and Debian's nginx-light and
@@ -214,12 +216,25 @@ stop_servers() {
     redis_pid=
 }
 
+# server_cpu_ticks: CPU time (user + system, clock ticks) of the running servers and their children (nginx's workers),
+# so each run also says what the server spent on it, beside what the client saw.
+server_cpu_ticks() {
+    local entry pid child total=0
+    for entry in "${servers[@]}"; do
+        pid=${entry%% *}
+        for child in "$pid" $(pgrep -P "$pid" || true); do
+            [ -r "/proc/$child/stat" ] && total=$((total + $(awk '{print $14 + $15}' "/proc/$child/stat" 2>/dev/null || echo 0)))
+        done
+    done
+    echo "$total"
+}
+
 # run <label> <servers> <scenario> <args...>: RUNS times, against each server in turn, each on a fresh server.
 # With fanout_warmup set, the scenario first runs unmeasured for WARMUP_SECONDS against the same server. Every
 # "result" line becomes a row: label, server, run, figure, value; so do the load average and the exit status.
 fanout_warmup=
 run() {
-    local label=$1 targets scenario=$3 index target url out status load
+    local label=$1 targets scenario=$3 index target url out status load cpu_before cpu_after
     targets=$(with_cluster "$2")
     shift 3
     for index in $(seq 1 "$RUNS"); do
@@ -236,14 +251,17 @@ run() {
             load=$(cut -d' ' -f1 /proc/loadavg)
             echo "-- $label, $target, run $index of $RUNS (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
             out="$work/out.txt"
+            cpu_before=$(server_cpu_ticks)
             set +e
             timeout "$LIMIT" dotnet "$BENCH" "$scenario" "$url" "$@" "${extra[@]}" 2>&1 | tee "$out" | grep --line-buffered -v '^result '
             status=${PIPESTATUS[0]}
             set -e
+            cpu_after=$(server_cpu_ticks)
             [ "$status" -eq 0 ] || echo "   (exit status $status: something was lost, refused or timed out)"
             {
                 sed -n 's/^result \([^=]*\)=\(.*\)$/\1\t\2/p' "$out"
                 printf 'load average (1 min) at start\t%s\n' "$load"
+                printf 'server CPU during the run, s\t%s\n' "$(awk -v t=$((cpu_after - cpu_before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }')"
                 printf 'exit status\t%s\n' "$status"
             } | while IFS=$'\t' read -r figure value; do
                 printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$target" "$index" "$figure" "$value" >>"$work/rows"
