@@ -67,11 +67,13 @@ public sealed partial class EventHub
     public async Task<PollResult> PollAsync(long after, EventFilter filter, int limit, TimeSpan wait, CancellationToken cancellationToken = default,
         CancellationToken stopWaiting = default)
     {
-        // A poll that asks again right after its answer has seen everything up to the feed's head: the store has
-        // nothing for it that the feed will not hand it, so it parks without reading the store (issue #15: ten
-        // thousand re-parking polls read the store twice each, on the cores their neighbours' wake-ups needed).
+        // A poll that asks again right after its answer has seen everything up to the feed's head and the store's:
+        // the store has nothing for it that the feed will not hand it, so it parks without reading the store (issue
+        // #15: ten thousand re-parking polls read the store twice each, on the cores their neighbours' wake-ups
+        // needed). Behind the store's head it reads: a feed that trails the store (cluster mode) skips events
+        // that retention or a failover removed, and only the store's page says so (truncated).
         PollResult? result = null;
-        if (wait <= TimeSpan.Zero || after < _feed.Head)
+        if (wait <= TimeSpan.Zero || after < _feed.Head || after < _store.HeadSeq)
         {
             result = await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
             if (result.Events.Count > 0 || wait <= TimeSpan.Zero)

@@ -51,7 +51,7 @@ public sealed class LongPollTests
             feed.Publish(seen);
             var readsBefore = store.Reads;
 
-            var poll = hub.PollAsync(after: 2, EventFilter.All, limit: 100, TimeSpan.FromSeconds(60), timeout);
+            var poll = hub.PollAsync(after: 2, EventFilter.All, limit: 100, LongWait, timeout);
             await LiveHub.EventuallyAsync(() => feed.GetStats().Total == 1, timeout);
             var next = (await store.AppendAsync([Input()])).Single().Event;
             feed.Publish([next]);
@@ -74,13 +74,33 @@ public sealed class LongPollTests
             // handed out before the poll has joined the feed: only a second look finds it.
             store.AfterFirstRead = async () => feed.Publish([(await store.AppendAsync([Input("a")])).Single().Event]);
 
-            var result = await hub.PollAsync(after: 1, new EventFilter(new HashSet<string> { "a" }, null), limit: 100,
-                TimeSpan.FromSeconds(60), timeout);
+            // Its wait outlasts the test's timeout: only the second look can answer before the test gives up.
+            var result = await hub.PollAsync(after: 1, new EventFilter(new HashSet<string> { "a" }, null), limit: 100, LongWait, timeout);
 
             Assert.Equal([3L], result.Events.Select(e => e.Seq));
             Assert.Equal(2, store.Reads);
         });
     }
+
+    [Fact]
+    public async Task A_poll_at_a_trailing_feeds_head_but_behind_the_store_reads_the_store_and_reports_what_retention_removed()
+    {
+        await WithHubAsync(async (store, feed, hub, timeout) =>
+        {
+            // The feed has handed out nothing (its follower trails); the store holds seqs 1-3, and retention keeps
+            // only the last: a poll after 0 must hear that 1 and 2 are gone, which only the store's page can say.
+            await store.AppendAsync([Input(), Input(), Input()]);
+            await store.PruneAsync(maxEvents: 1, olderThan: DateTimeOffset.MinValue, timeout);
+
+            var result = await hub.PollAsync(after: 0, EventFilter.All, limit: 100, LongWait, timeout);
+
+            Assert.Equal([3L], result.Events.Select(e => e.Seq));
+            Assert.True(result.Truncated);
+        });
+    }
+
+    /// <summary>Longer than the test's own timeout: a poll that answers did so because something woke it.</summary>
+    private static readonly TimeSpan LongWait = TimeSpan.FromMinutes(10);
 
     private static async Task WithHubAsync(Func<CountingStore, EventFeed, EventHub, CancellationToken, Task> test)
     {
@@ -92,7 +112,7 @@ public sealed class LongPollTests
             var feed = new EventFeed();
             feed.Initialize(0);
             var hub = new EventHub(store, feed, Options.Create(new HubOptions()), TimeProvider.System, new SubscriberCounters());
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await test(store, feed, hub, timeout.Token);
         }
         finally
