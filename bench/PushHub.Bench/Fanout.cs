@@ -38,10 +38,11 @@ internal static class Fanout
         var publishes = new List<Task<bool>>();
         while (clock.Elapsed < TimeSpan.FromSeconds(seconds) && published < capacity)
         {
-            var due = interval * published;
-            if (due > clock.Elapsed)
+            // One read of the clock: between two, the wait could turn negative, which Task.Delay refuses.
+            var wait = interval * published - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(due - clock.Elapsed);
+                await Task.Delay(wait);
             }
             publishes.Add(target.PublishAsync(nodes[published % nodes.Length], task, published++));
         }

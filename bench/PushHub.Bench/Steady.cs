@@ -129,10 +129,10 @@ internal static class Steady
         var clock = Stopwatch.StartNew();
         for (var k = 0; k < count; k++)
         {
-            var due = interval * k;
-            if (due > clock.Elapsed)
+            var wait = interval * k - clock.Elapsed; // one read of the clock: two could make the wait negative
+            if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(due - clock.Elapsed);
+                await Task.Delay(wait);
             }
             sentAt[k] = clock.Elapsed.TotalMilliseconds;
             var index = k;
