@@ -310,6 +310,20 @@ public abstract partial class EventStoreSpec : StorageSpec
     }
 
     [SpecFact]
+    public async Task An_empty_message_replaces_the_last_one_and_stays_empty_not_absent()
+    {
+        // One append at a time, and both in one batch (one merged upsert per run of a task's events).
+        await Events.AppendAsync([Input("one") with { Message = "Compiling" }]);
+        await Events.AppendAsync([Input("one") with { Message = "" }]);
+        await Events.AppendAsync([Input("two") with { Message = "Compiling" }, Input("two") with { Message = "" }]);
+        await Events.AppendAsync([Input("three") with { Message = "" }]);
+
+        Assert.Equal("", (await Events.GetTaskAsync("one"))!.Message);
+        Assert.Equal("", (await Events.GetTaskAsync("two"))!.Message);
+        Assert.Equal("", (await Events.GetTaskAsync("three"))!.Message);
+    }
+
+    [SpecFact]
     public async Task ListTasks_orders_tasks_updated_at_the_same_time_by_task_id()
     {
         await Events.AppendAsync([Input("b"), Input("a"), Input("c")]);
