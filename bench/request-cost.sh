@@ -12,6 +12,8 @@ scenario=${1:-publish}
 events=${2:-30000}
 warmup=${3:-15}
 port=${PORT:-5381}
+# Thousands of parked polls need as many descriptors in the hub as in the client: raise the soft limit first.
+if [ "$scenario" = longpoll ]; then ulimit -n "$(ulimit -Hn)"; fi
 dir=$(mktemp -d /tmp/pushhub-cost.XXXXXX)
 Storage__Path=$dir/p.db Serilog__MinimumLevel__Default=Warning src/PushHub/bin/Release/net10.0/PushHub \
   --urls "http://127.0.0.1:$port" >"$dir/hub.log" 2>&1 &
@@ -22,7 +24,6 @@ bench="dotnet bench/PushHub.Bench/bin/Release/net10.0/PushHub.Bench.dll"
 if [ "$scenario" = longpoll ]; then
     polls=${2:-10000}
     rounds=${3:-5}
-    ulimit -n "$(ulimit -Hn)"
     $bench longpoll "http://127.0.0.1:$port" "$polls" 3 >/dev/null
     before=$(curl -fs "http://127.0.0.1:$port/stats")
     $bench longpoll "http://127.0.0.1:$port" "$polls" "$rounds" | grep -E '^(round|wake-up)'

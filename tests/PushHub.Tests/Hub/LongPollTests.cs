@@ -125,9 +125,9 @@ public sealed class LongPollTests
     private sealed class CountingStore(IPollingStore inner) : IPollingStore
     {
         private int _reads;
-        public int Reads => Volatile.Read(ref _reads);
-
         private Func<Task>? _afterFirstRead;
+
+        public int Reads => Volatile.Read(ref _reads);
 
         public Func<Task>? AfterFirstRead { set => _afterFirstRead = value; }
 
