@@ -49,8 +49,7 @@ var app = builder.Build();
 app.UseMiddleware<RequestIdMiddleware>();
 app.UseSerilogRequestLogging(options =>
 {
-    // The path only: query strings may carry access tokens, which never reach the logs.
-    options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
+    options.MessageTemplate = LogFormat.RequestTemplate;
     options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
 });
 app.UseExceptionHandler();

@@ -22,5 +22,5 @@ public sealed class RequestIdMiddleware(RequestDelegate next)
     }
 
     // Echoed into a header and the logs: printable ASCII only, bounded, so it cannot forge lines or headers.
-    private static bool IsSane(string value) => value.Length is > 0 and <= 128 && value.All(c => c is > ' ' and <= '~');
+    internal static bool IsSane(string value) => value.Length is > 0 and <= 128 && value.All(c => c is > ' ' and <= '~');
 }

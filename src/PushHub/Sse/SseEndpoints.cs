@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 using PushHub.Http;
 using PushHub.Security;
 
@@ -17,6 +19,19 @@ public static class SseEndpoints
         services.AddValidatedOptions<SseOptions>(SseOptions.Section);
         services.AddSingleton<SseManager>();
         services.AddSingleton<SseStreams>();
+        services.AddSingleton<SseConnectionHandler>();
+        // Every endpoint Kestrel binds (from --urls, Kestrel:Endpoints or Listen) gets the connection handler first.
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<SseOptions>>((kestrel, sse) =>
+        {
+            if (sse.Value.ConnectionHandler)
+            {
+                kestrel.ConfigureEndpointDefaults(listen =>
+                {
+                    var handler = listen.ApplicationServices.GetRequiredService<SseConnectionHandler>();
+                    listen.Use(next => connection => handler.OnConnectionAsync(connection, next));
+                });
+            }
+        });
         return services;
     }
 

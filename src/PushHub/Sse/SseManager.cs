@@ -26,24 +26,31 @@ public sealed partial class SseManager(EventHub hub, ConnectionStats stats, Stal
         $"retry: {options.Value.RetryMilliseconds.ToString(CultureInfo.InvariantCulture)}\n\n");
 
     /// <summary>Streams events matching <paramref name="filter"/> after <paramref name="after"/> (null: live only) until the client leaves.</summary>
-    public async Task StreamAsync(HttpContext context, EventFilter filter, long? after)
+    public Task StreamAsync(HttpContext context, EventFilter filter, long? after)
     {
         var response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        return RunAsync(response.BodyWriter, context.TraceIdentifier, context.Abort, filter, after, context.RequestAborted);
+    }
 
-        var body = response.BodyWriter;
-        var aborted = context.RequestAborted;
+    /// <summary>
+    /// The write loop, after the response head: the retry hint, then the subscription's frames, until the client
+    /// leaves (<paramref name="aborted"/>), the hub stops or <paramref name="abort"/> is called by the stall watchdog.
+    /// Shared by the endpoint and <see cref="SseConnectionHandler"/>, which writes straight to the connection.
+    /// </summary>
+    internal async Task RunAsync(PipeWriter body, string connectionId, Action abort, EventFilter filter, long? after, CancellationToken aborted)
+    {
         using var lease = stats.Open(Transport.Sse);
         using var subscription = hub.Subscribe(filter, after);
         // A client whose socket accepts nothing may keep a flush stuck for ever: the watchdog aborts the connection.
-        using var guard = watchdog.Watch(context.TraceIdentifier, context.Abort);
+        using var guard = watchdog.Watch(connectionId, abort);
         // The keep-alive and a stopping hub come as messages in the subscription's own stream (and a stop also
         // cancels a pending flush): the write loop waits on one thing only.
         using var stream = streams.Open(subscription, body);
-        LogOpened(logger, context.TraceIdentifier, filter, after);
+        LogOpened(logger, connectionId, filter, after);
 
         body.Write(_retryHint);
         try
@@ -107,7 +114,7 @@ public sealed partial class SseManager(EventHub hub, ConnectionStats stats, Stal
         }
         finally
         {
-            LogClosed(logger, context.TraceIdentifier, subscription.Cursor);
+            LogClosed(logger, connectionId, subscription.Cursor);
         }
     }
 

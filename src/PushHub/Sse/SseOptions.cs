@@ -14,4 +14,11 @@ public sealed class SseOptions
     /// <summary>The <c>retry:</c> hint sent first: how long a browser waits before reconnecting, in milliseconds.</summary>
     [Range(0, 600_000, ErrorMessage = "Sse:RetryMilliseconds must be from 0 to 600000.")]
     public int RetryMilliseconds { get; set; } = 3000;
+
+    /// <summary>
+    /// Serve plain HTTP/1.1 streams from Kestrel connection middleware (<see cref="SseConnectionHandler"/>) rather
+    /// than through the request pipeline: the same stream for about half the memory per open connection. Off: every
+    /// stream goes through the endpoint.
+    /// </summary>
+    public bool ConnectionHandler { get; set; } = true;
 }

@@ -1,0 +1,229 @@
+using System.Buffers;
+using System.Text;
+
+namespace PushHub.Sse;
+
+/// <summary>
+/// The head of an HTTP/1.1 <c>GET /events/sse</c> request, read by <see cref="SseConnectionHandler"/> before Kestrel
+/// sees the connection. Only the plainest form is accepted: anything this parser does not take (another method,
+/// path or version, a body, an <c>Upgrade</c>, an <c>Origin</c> that CORS must answer, a folded, oversized or
+/// non-ASCII header, a missing or repeated <c>Host</c>, a head split across reads) is left to Kestrel untouched, so
+/// every error answer stays the pipeline's own and nothing Kestrel would reject is served here.
+/// </summary>
+internal sealed class SseRequestHead
+{
+    /// <summary>The path served; matched exactly (the endpoint's case-insensitive variants go to the pipeline).</summary>
+    public const string Path = "/events/sse";
+
+    /// <summary>At most this many bytes of head, and Kestrel's own default limit of header lines.</summary>
+    public const int MaxBytes = 8192;
+    private const int MaxHeaders = 100;
+
+    private static ReadOnlySpan<byte> Prefix => "GET /events/sse"u8;
+    private static ReadOnlySpan<byte> Version => " HTTP/1.1\r\n"u8;
+    private static ReadOnlySpan<byte> End => "\r\n\r\n"u8;
+
+    private SseRequestHead(int length, string host, string query, List<KeyValuePair<string, string>> headers)
+    {
+        Length = length;
+        Host = host;
+        Query = query;
+        Headers = headers;
+    }
+
+    /// <summary>Bytes of the head, its final empty line included: what the handler consumes.</summary>
+    public int Length { get; }
+
+    public string Host { get; }
+
+    /// <summary>The query string with its leading <c>?</c>, or empty.</summary>
+    public string Query { get; }
+
+    /// <summary>Every header line in order, names as sent.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
+
+    /// <summary>The head at the start of <paramref name="buffer"/>, or null when it is not one this handler serves.</summary>
+    public static SseRequestHead? TryParse(in ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.Length < Prefix.Length + Version.Length + End.Length)
+        {
+            return null;
+        }
+        var window = buffer.Slice(0, Math.Min(buffer.Length, MaxBytes));
+        if (window.IsSingleSegment)
+        {
+            return TryParse(window.FirstSpan);
+        }
+        var copy = ArrayPool<byte>.Shared.Rent((int)window.Length);
+        try
+        {
+            window.CopyTo(copy);
+            return TryParse(copy.AsSpan(0, (int)window.Length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    internal static SseRequestHead? TryParse(ReadOnlySpan<byte> bytes)
+    {
+        var end = bytes.IndexOf(End);
+        if (end < 0 || !bytes.StartsWith(Prefix))
+        {
+            return null;
+        }
+        var length = end + End.Length;
+        var head = bytes[..(end + 2)]; // every line with its CRLF, without the empty one
+
+        // The request line: GET /events/sse[?query] HTTP/1.1
+        var lineEnd = head.IndexOf("\r\n"u8);
+        var targetEnd = head[..(lineEnd + 2)].IndexOf(Version);
+        if (targetEnd < 0 || targetEnd + Version.Length != lineEnd + 2)
+        {
+            return null;
+        }
+        var target = head[..targetEnd][4..]; // after "GET "
+        if (!IsTarget(target) || (target.Length > Path.Length && target[Path.Length] != (byte)'?'))
+        {
+            return null;
+        }
+        var query = Encoding.ASCII.GetString(target[Path.Length..]);
+
+        string? host = null;
+        var headers = new List<KeyValuePair<string, string>>();
+        var rest = head[(lineEnd + 2)..];
+        while (!rest.IsEmpty)
+        {
+            var eol = rest.IndexOf("\r\n"u8);
+            var line = rest[..eol];
+            rest = rest[(eol + 2)..];
+            var colon = line.IndexOf((byte)':');
+            if (colon <= 0 || headers.Count == MaxHeaders || !IsToken(line[..colon]))
+            {
+                return null; // no name, whitespace before the colon, obs-fold (a line starting with a space), too many
+            }
+            var value = Trim(line[(colon + 1)..]);
+            if (!IsFieldValue(value))
+            {
+                return null;
+            }
+            var name = Encoding.ASCII.GetString(line[..colon]);
+            var text = Encoding.ASCII.GetString(value);
+            switch (Classify(name, text))
+            {
+                case Kind.Refused:
+                    return null;
+                case Kind.Host:
+                    if (host is not null || !IsHost(value))
+                    {
+                        return null;
+                    }
+                    host = text;
+                    break;
+            }
+            headers.Add(new(name, text));
+        }
+        return host is null ? null : new SseRequestHead(length, host, query, headers);
+    }
+
+    private enum Kind { Other, Host, Refused }
+
+    // Headers that ask for something only the pipeline does: a body, a protocol switch, CORS, an expectation, or a
+    // connection option other than keep-alive/close.
+    private static Kind Classify(string name, string value)
+    {
+        if (name.Equals("Host", StringComparison.OrdinalIgnoreCase))
+        {
+            return Kind.Host;
+        }
+        if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
+        {
+            return value.Equals("keep-alive", StringComparison.OrdinalIgnoreCase) || value.Equals("close", StringComparison.OrdinalIgnoreCase)
+                ? Kind.Other
+                : Kind.Refused;
+        }
+        return name.ToLowerInvariant() switch
+        {
+            "content-length" or "transfer-encoding" or "upgrade" or "origin" or "expect" or "http2-settings" or "te" => Kind.Refused,
+            _ => Kind.Other,
+        };
+    }
+
+    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> value)
+    {
+        while (!value.IsEmpty && value[0] is (byte)' ' or (byte)'\t')
+        {
+            value = value[1..];
+        }
+        while (!value.IsEmpty && value[^1] is (byte)' ' or (byte)'\t')
+        {
+            value = value[..^1];
+        }
+        return value;
+    }
+
+    // The request target: visible ASCII without a fragment; no percent-encoding in the path (it is matched exactly).
+    private static bool IsTarget(ReadOnlySpan<byte> target)
+    {
+        if (!target.StartsWith("/events/sse"u8))
+        {
+            return false;
+        }
+        foreach (var b in target)
+        {
+            if (b is <= 0x20 or >= 0x7F or (byte)'#')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // RFC 9110 tchar.
+    private static bool IsToken(ReadOnlySpan<byte> name)
+    {
+        foreach (var b in name)
+        {
+            var ok = b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9')
+                || "!#$%&'*+-.^_`|~"u8.Contains(b);
+            if (!ok)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // Printable ASCII, spaces and tabs inside; no control characters, no obs-text.
+    private static bool IsFieldValue(ReadOnlySpan<byte> value)
+    {
+        foreach (var b in value)
+        {
+            if (b is (< 0x20 and not (byte)'\t') or >= 0x7F)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // A host name or IPv4 address with an optional port, or a bracketed IPv6 literal: what a client of a hub sends.
+    private static bool IsHost(ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty)
+        {
+            return false;
+        }
+        foreach (var b in value)
+        {
+            var ok = b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9')
+                or (byte)'-' or (byte)'.' or (byte)':' or (byte)'[' or (byte)']' or (byte)'_';
+            if (!ok)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}
