@@ -27,8 +27,12 @@ public static class SseEndpoints
             {
                 kestrel.ConfigureEndpointDefaults(listen =>
                 {
-                    var handler = listen.ApplicationServices.GetRequiredService<SseConnectionHandler>();
-                    listen.Use(next => connection => handler.OnConnectionAsync(connection, next));
+                    // Resolved at the first connection: Kestrel may apply these defaults while its own options,
+                    // which the handler reads, are still being built.
+                    var services = listen.ApplicationServices;
+                    SseConnectionHandler? handler = null;
+                    listen.Use(next => connection =>
+                        (handler ??= services.GetRequiredService<SseConnectionHandler>()).OnConnectionAsync(connection, next));
                 });
             }
         });

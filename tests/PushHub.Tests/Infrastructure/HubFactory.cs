@@ -18,8 +18,12 @@ public sealed class HubFactory : WebApplicationFactory<Program>
     private readonly TimeProvider? _time;
     private readonly bool _ownsDirectory;
 
-    public HubFactory(IDictionary<string, string?>? settings = null, TimeProvider? time = null, string? dataDirectory = null)
+    private readonly Action<IServiceCollection>? _services;
+
+    public HubFactory(IDictionary<string, string?>? settings = null, TimeProvider? time = null, string? dataDirectory = null,
+        Action<IServiceCollection>? services = null)
     {
+        _services = services;
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? TestPaths.NewTempDirectory();
         var databasePath = Path.Combine(DataDirectory, "pushhub.db");
@@ -49,6 +53,10 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         if (_time is not null)
         {
             builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton(_time)));
+        }
+        if (_services is not null)
+        {
+            builder.ConfigureServices(_services);
         }
     }
 

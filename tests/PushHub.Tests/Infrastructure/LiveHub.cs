@@ -14,9 +14,9 @@ namespace PushHub.Tests.Infrastructure;
 /// </summary>
 public sealed class LiveHub : IDisposable
 {
-    public LiveHub(IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    public LiveHub(IDictionary<string, string?>? settings = null, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
-        Factory = new HubFactory(settings, time);
+        Factory = new HubFactory(settings, time, services: services);
         Factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         Factory.StartServer();
         var address = Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

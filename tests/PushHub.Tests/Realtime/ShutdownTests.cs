@@ -12,10 +12,12 @@ namespace PushHub.Tests.Realtime;
 /// </summary>
 public sealed class ShutdownTests
 {
-    [Fact]
-    public async Task Stopping_ends_sse_streams_and_answers_parked_polls()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Stopping_ends_sse_streams_and_answers_parked_polls(bool connectionHandler)
     {
-        using var hub = new LiveHub();
+        using var hub = new LiveHub(new Dictionary<string, string?> { ["Sse:ConnectionHandler"] = connectionHandler ? "true" : "false" });
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var head = await hub.Client.PublishSeqAsync("build-1", "task.started");
 

@@ -13,14 +13,18 @@ namespace PushHub.Tests.Realtime;
 public sealed class StalledReaderTests : IDisposable
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
-    private readonly LiveHub _hub;
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
+    private LiveHub? _started;
 
-    public StalledReaderTests() => _hub = new LiveHub(new Dictionary<string, string?>
+    private LiveHub _hub => _started ?? throw new InvalidOperationException("Start the hub first.");
+
+    // SSE runs on both of its paths: the connection handler (the default) and the endpoint.
+    private void Start(bool connectionHandler = true) => _started = new LiveHub(new Dictionary<string, string?>
     {
         ["Hub:SubscriberQueueBytes"] = "65536",
         ["Hub:StalledWriteTimeout"] = "00:00:30",
         ["Sse:KeepAliveSeconds"] = "15",
+        ["Sse:ConnectionHandler"] = connectionHandler ? "true" : "false",
         // The WebSocket keep-alive runs on this clock too and would drop a client that reads nothing (so answers no
         // ping) first; these tests are about the stall watchdog.
         ["WebSockets:KeepAliveSeconds"] = "3600",
@@ -29,14 +33,16 @@ public sealed class StalledReaderTests : IDisposable
     public void Dispose()
     {
         _timeout.Dispose();
-        _hub.Dispose();
+        _started?.Dispose();
     }
 
     [Theory]
-    [InlineData("sse")]
-    [InlineData("ws")]
-    public async Task A_reader_that_stops_reading_is_closed_after_the_stalled_write_timeout_and_resumes_without_loss(string transport)
+    [InlineData("sse", true)]
+    [InlineData("sse", false)]
+    [InlineData("ws", true)]
+    public async Task A_reader_that_stops_reading_is_closed_after_the_stalled_write_timeout_and_resumes_without_loss(string transport, bool connectionHandler)
     {
+        Start(connectionHandler);
         var open = SeqStreams.Openers[transport];
         var kind = transport == "sse" ? Transport.Sse : Transport.WebSocket;
         await using var stalled = await open(_hub, ["big"], 0, _timeout.Token);
@@ -67,9 +73,12 @@ public sealed class StalledReaderTests : IDisposable
         Assert.Equal(published, received);
     }
 
-    [Fact]
-    public async Task An_idle_SSE_stream_gets_keepalive_comments_on_the_clock_then_live_events()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_idle_SSE_stream_gets_keepalive_comments_on_the_clock_then_live_events(bool connectionHandler)
     {
+        Start(connectionHandler);
         await _hub.Client.PublishSeqAsync("a", "task.started");
         await using var sse = await SseClient.OpenAsync(_hub.Client, "?task=a", cancellationToken: _timeout.Token);
         // The first tick sees the retry hint just written; the second finds the stream idle.

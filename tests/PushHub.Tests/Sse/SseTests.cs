@@ -5,8 +5,19 @@ using PushHub.Tests.Infrastructure;
 
 namespace PushHub.Tests.Sse;
 
-public sealed class SseTests() : LiveHubTest
+/// <summary>The SSE contract, run against both ways a stream is served (<c>Sse:ConnectionHandler</c>).</summary>
+public abstract class SseSpec(bool connectionHandler)
+    : LiveHubTest(new Dictionary<string, string?> { ["Sse:ConnectionHandler"] = connectionHandler ? "true" : "false" })
 {
+    [Fact]
+    public async Task The_stream_comes_from_the_configured_path()
+    {
+        await using var sse = await SseClient.OpenAsync(Client, "?task=a", cancellationToken: Timeout.Token);
+        // The connection handler's body ends with the connection; the endpoint's is chunked on a kept-alive one.
+        Assert.Equal(connectionHandler, sse.Response.Headers.ConnectionClose == true);
+        Assert.Equal(!connectionHandler, sse.Response.Headers.TransferEncodingChunked == true);
+    }
+
     [Fact]
     public async Task Stream_has_the_contract_headers_a_retry_hint_first_and_one_frame_per_event()
     {
@@ -107,3 +118,7 @@ public sealed class SseTests() : LiveHubTest
         await LiveHub.EventuallyAsync(() => Hub.Connections.Count(Transport.Sse) == 0, Timeout.Token);
     }
 }
+
+public sealed class SseOverConnectionHandlerTests() : SseSpec(connectionHandler: true);
+
+public sealed class SseOverEndpointTests() : SseSpec(connectionHandler: false);

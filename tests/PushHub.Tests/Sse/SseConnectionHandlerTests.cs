@@ -1,0 +1,227 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using PushHub.Hub;
+using PushHub.Security;
+using PushHub.Tests.Infrastructure;
+using PushHub.Tests.Security;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace PushHub.Tests.Sse;
+
+/// <summary>
+/// <c>Sse:ConnectionHandler</c> on the wire: the bytes of a stream it serves, and every request it does not serve
+/// reaching Kestrel's pipeline as sent (answered as the endpoint answers it, or as Kestrel rejects it).
+/// </summary>
+public sealed class SseConnectionHandlerTests : IDisposable
+{
+    private readonly RequestLogSink _log = new();
+    private readonly LiveHub _hub;
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));
+
+    public SseConnectionHandlerTests() => _hub = new LiveHub(
+        new Dictionary<string, string?> { ["Cors:AllowedOrigins:0"] = "https://app.example" },
+        services: services => services.AddSingleton<ILogEventSink>(_log));
+
+    public void Dispose()
+    {
+        _timeout.Dispose();
+        _hub.Dispose();
+    }
+
+    [Fact]
+    public async Task A_stream_it_serves_has_the_endpoints_headers_the_events_as_stored_and_ends_when_the_client_leaves()
+    {
+        var seq = await _hub.Client.PublishSeqAsync("build-1", "task.started");
+        var polled = (await _hub.Client.PollAsync("after=0")).Events.Single()!.ToJsonString();
+
+        await using (var raw = await RawConnection.OpenAsync(_hub, _timeout.Token))
+        {
+            await raw.SendAsync($"GET /events/sse?task=build-1&after=0 HTTP/1.1\r\nHost: {_hub.BaseAddress.Authority}\r\nX-Request-ID: trace-7\r\n\r\n");
+            var text = await raw.ReadUntilAsync("\n\n" + $"id: {seq}\n", "\n\n");
+            var (head, body) = Split(text);
+            Assert.StartsWith("HTTP/1.1 200 OK\r\n", head, StringComparison.Ordinal);
+            Assert.Contains("\r\nContent-Type: text/event-stream\r\n", head, StringComparison.Ordinal);
+            Assert.Contains("\r\nCache-Control: no-cache\r\n", head, StringComparison.Ordinal);
+            Assert.Contains("\r\nX-Accel-Buffering: no\r\n", head, StringComparison.Ordinal);
+            Assert.Contains("\r\nX-Request-ID: trace-7\r\n", head, StringComparison.Ordinal);
+            // No framing: the body is delimited by the connection's end.
+            Assert.Contains("\r\nConnection: close\r\n", head, StringComparison.Ordinal);
+            Assert.DoesNotContain("Transfer-Encoding", head, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal($"retry: 3000\n\nid: {seq}\nevent: task.started\ndata: {polled}\n\n", body);
+            Assert.Equal(1, _hub.Connections.Count(Transport.Sse));
+        }
+
+        // The client left: the stream ends (a marker: the count drops) and is logged as the pipeline logs a request.
+        await LiveHub.EventuallyAsync(() => _hub.Connections.Count(Transport.Sse) == 0, _timeout.Token);
+        await LiveHub.EventuallyAsync(() => _log.Lines.Any(line => line.Contains("/events/sse", StringComparison.Ordinal)), _timeout.Token);
+        var logged = _log.Lines.Single(line => line.Contains("/events/sse", StringComparison.Ordinal));
+        Assert.StartsWith("HTTP \"GET\" \"/events/sse\" responded 200 in ", logged, StringComparison.Ordinal);
+        Assert.Contains("RequestId=\"trace-7\"", logged, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string, string> NotServedHere => new()
+    {
+        // head (HOST stands for the hub's authority), the status line expected, a header line the pipeline adds
+        { "GET /events/sse?task=a HTTP/1.1\r\nHost: HOST\r\nOrigin: https://app.example\r\n\r\n", "HTTP/1.1 200 OK", "Access-Control-Allow-Origin: https://app.example" },
+        { "GET /events/sse?task=a&bogus=1 HTTP/1.1\r\nHost: HOST\r\n\r\n", "HTTP/1.1 400 Bad Request", "Content-Type: application/problem+json" },
+        { "GET /events/sse?task=a HTTP/1.1\r\nHost: HOST\r\nLast-Event-ID: x\r\n\r\n", "HTTP/1.1 400 Bad Request", "Content-Type: application/problem+json" },
+        { "POST /events/sse?task=a HTTP/1.1\r\nHost: HOST\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 405 Method Not Allowed", "Allow: GET" },
+        { "GET /events/sse?task=a HTTP/1.1\r\nHost: HOST\r\nHost: HOST\r\n\r\n", "HTTP/1.1 400 Bad Request", "Connection: close" },
+        { "GET /events/sse?task=a HTTP/1.1\r\n\r\n", "HTTP/1.1 400 Bad Request", "Connection: close" },
+        { "GET /events/sse?task=a HTTP/1.1\r\nHost: HOST\r\nX-Folded: a\r\n b\r\n\r\n", "HTTP/1.1 400 Bad Request", "Connection: close" },
+        { "GET /events/sse?task=a HTTP/1.1\r\nHost: HOST\r\nBad Name: a\r\n\r\n", "HTTP/1.1 400 Bad Request", "Connection: close" },
+        { "GET /Events/SSE?task=a HTTP/1.1\r\nHost: HOST\r\n\r\n", "HTTP/1.1 200 OK", "Transfer-Encoding: chunked" },
+        { "GET /events/sse?task=a HTTP/1.1\r\nHost: HOST\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", "HTTP/1.1 200 OK", "Transfer-Encoding: chunked" },
+    };
+
+    [Theory]
+    [MemberData(nameof(NotServedHere))]
+    public async Task A_request_it_does_not_serve_reaches_the_pipeline_as_sent(string head, string status, string header)
+    {
+        await using var raw = await RawConnection.OpenAsync(_hub, _timeout.Token);
+        await raw.SendAsync(head.Replace("HOST", _hub.BaseAddress.Authority, StringComparison.Ordinal));
+        var (answer, _) = Split(await raw.ReadUntilAsync("\r\n\r\n"));
+        Assert.StartsWith(status + "\r\n", answer, StringComparison.Ordinal);
+        Assert.Contains("\r\n" + header, answer + "\r\n", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_head_that_comes_in_pieces_still_gets_its_stream()
+    {
+        var seq = await _hub.Client.PublishSeqAsync("build-1", "task.started");
+        await using var raw = await RawConnection.OpenAsync(_hub, _timeout.Token);
+        await raw.SendAsync("GET /events/sse?task=build-1&after=0 HT");
+        await Task.Yield();
+        await raw.SendAsync($"TP/1.1\r\nHost: {_hub.BaseAddress.Authority}\r\n\r\n");
+        var (head, body) = Split(await raw.ReadUntilAsync($"id: {seq}\n"));
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", head, StringComparison.Ordinal);
+        Assert.Contains($"id: {seq}\nevent: task.started\n", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Only_a_connections_first_request_is_looked_at_the_rest_are_the_pipelines()
+    {
+        await using var raw = await RawConnection.OpenAsync(_hub, _timeout.Token);
+        await raw.SendAsync($"GET /events?after=0 HTTP/1.1\r\nHost: {_hub.BaseAddress.Authority}\r\n\r\n");
+        await raw.ReadUntilAsync("\r\n0\r\n\r\n"); // the poll's last chunk
+        await raw.SendAsync($"GET /events/sse?task=a HTTP/1.1\r\nHost: {_hub.BaseAddress.Authority}\r\n\r\n");
+        var text = await raw.ReadUntilAsync("retry: 3000\n\n");
+        var second = text[text.IndexOf("\r\n0\r\n\r\n", StringComparison.Ordinal)..];
+        Assert.Contains("Transfer-Encoding: chunked", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("Connection: close", second, StringComparison.Ordinal);
+    }
+
+    private static (string Head, string Body) Split(string text)
+    {
+        var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        return (text[..(end + 2)], text[(end + 4)..]);
+    }
+
+    /// <summary>The request-log lines (rendered with their properties).</summary>
+    private sealed class RequestLogSink : ILogEventSink
+    {
+        public ConcurrentQueue<string> Lines { get; } = new();
+
+        public void Emit(LogEvent logEvent)
+        {
+            if (logEvent.MessageTemplate.Text == PushHub.Observability.LogFormat.RequestTemplate)
+            {
+                Lines.Enqueue(logEvent.RenderMessage() + " | " + string.Join(" | ", logEvent.Properties.Select(p => $"{p.Key}={p.Value}")));
+            }
+        }
+    }
+}
+
+/// <summary>The handler with API keys: it serves what a key or token may read, and leaves every refusal to the pipeline.</summary>
+public sealed class SseConnectionHandlerSecurityTests() : LiveHubTest(SecuredHub.Settings())
+{
+    [Theory]
+    [InlineData("X-Api-Key: " + SecuredHub.SubscriberKey, "/events/sse?task=build-1", "HTTP/1.1 200 OK", "Connection: close")]
+    [InlineData("Authorization: Bearer " + SecuredHub.SubscriberKey, "/events/sse?task=build-1", "HTTP/1.1 200 OK", "Connection: close")]
+    [InlineData("X-Api-Key: " + SecuredHub.SubscriberKey, "/events/sse?task=deploy-1", "HTTP/1.1 403 Forbidden", "Content-Type: application/problem+json")]
+    [InlineData("X-Api-Key: " + SecuredHub.SubscriberKey, "/events/sse", "HTTP/1.1 403 Forbidden", "Content-Type: application/problem+json")]
+    [InlineData("X-Api-Key: wrong-key-0123456789abcdef", "/events/sse?task=build-1", "HTTP/1.1 401 Unauthorized", "Content-Type: application/problem+json")]
+    [InlineData("X-Trace: none", "/events/sse?task=build-1", "HTTP/1.1 401 Unauthorized", "Content-Type: application/problem+json")]
+    public async Task Keys_are_checked_as_the_pipeline_checks_them(string credential, string target, string status, string header)
+    {
+        var answer = await HeadOfAsync($"GET {target} HTTP/1.1\r\nHost: {Hub.BaseAddress.Authority}\r\n{credential}\r\n\r\n");
+        Assert.StartsWith(status + "\r\n", answer, StringComparison.Ordinal);
+        Assert.Contains("\r\n" + header + "\r\n", answer, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("build-1", "HTTP/1.1 200 OK", "Connection: close")]
+    [InlineData("build-2", "HTTP/1.1 403 Forbidden", "Content-Type: application/problem+json")]
+    public async Task A_subscribe_token_is_checked_for_its_tasks(string task, string status, string header)
+    {
+        var token = await Hub.Factory.IssueTokenAsync(SecuredHub.PublisherKey, """["build-1"]""");
+        var answer = await HeadOfAsync($"GET /events/sse?task={task}&access_token={token} HTTP/1.1\r\nHost: {Hub.BaseAddress.Authority}\r\n\r\n");
+        Assert.StartsWith(status + "\r\n", answer, StringComparison.Ordinal);
+        Assert.Contains("\r\n" + header + "\r\n", answer, StringComparison.Ordinal);
+    }
+
+    private async Task<string> HeadOfAsync(string request)
+    {
+        await using var raw = await RawConnection.OpenAsync(Hub, Timeout.Token);
+        await raw.SendAsync(request);
+        var text = await raw.ReadUntilAsync("\r\n\r\n");
+        return text[..(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 2)];
+    }
+}
+
+/// <summary>A TCP connection to the hub, for requests byte by byte as a test writes them.</summary>
+internal sealed class RawConnection : IAsyncDisposable
+{
+    private readonly TcpClient _client;
+    private readonly NetworkStream _stream;
+    private readonly CancellationToken _cancellationToken;
+    private readonly StringBuilder _received = new();
+
+    private RawConnection(TcpClient client, CancellationToken cancellationToken)
+    {
+        _client = client;
+        _stream = client.GetStream();
+        _cancellationToken = cancellationToken;
+    }
+
+    public static async Task<RawConnection> OpenAsync(LiveHub hub, CancellationToken cancellationToken)
+    {
+        var client = new TcpClient { NoDelay = true };
+        await client.ConnectAsync(hub.BaseAddress.Host, hub.BaseAddress.Port, cancellationToken);
+        return new RawConnection(client, cancellationToken);
+    }
+
+    public async Task SendAsync(string text)
+    {
+        await _stream.WriteAsync(Encoding.ASCII.GetBytes(text), _cancellationToken);
+        await _stream.FlushAsync(_cancellationToken);
+    }
+
+    /// <summary>Reads until what arrived so far contains each marker in turn; answers all of it. Fails if the connection ends first.</summary>
+    public async Task<string> ReadUntilAsync(params string[] markers)
+    {
+        var buffer = new byte[4096];
+        var from = 0;
+        foreach (var marker in markers)
+        {
+            int found;
+            while ((found = _received.ToString().IndexOf(marker, from, StringComparison.Ordinal)) < 0)
+            {
+                var read = await _stream.ReadAsync(buffer, _cancellationToken);
+                Assert.True(read > 0, $"the connection ended before \"{marker}\"; received: {_received}");
+                _received.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+            from = found + marker.Length;
+        }
+        return _received.ToString();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

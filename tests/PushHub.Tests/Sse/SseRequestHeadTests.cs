@@ -1,0 +1,86 @@
+using System.Buffers;
+using System.Text;
+using PushHub.Sse;
+
+namespace PushHub.Tests.Sse;
+
+/// <summary>What the connection handler's head parser accepts; anything else goes to Kestrel, which is strict on its own.</summary>
+public sealed class SseRequestHeadTests
+{
+    [Fact]
+    public void A_plain_head_gives_its_host_query_headers_and_length()
+    {
+        var text = "GET /events/sse?task=a&after=3 HTTP/1.1\r\nHost: hub:5080\r\nAccept: text/event-stream\r\nLast-Event-ID:  7 \r\n\r\nGET /next";
+        var head = SseRequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text)))!;
+
+        Assert.Equal("hub:5080", head.Host);
+        Assert.Equal("?task=a&after=3", head.Query);
+        Assert.Equal([new("Host", "hub:5080"), new("Accept", "text/event-stream"), new("Last-Event-ID", "7")], head.Headers);
+        Assert.Equal(text.IndexOf("GET /next", StringComparison.Ordinal), head.Length);
+    }
+
+    [Fact]
+    public void A_head_across_buffer_segments_is_read_whole()
+    {
+        var bytes = Encoding.ASCII.GetBytes("GET /events/sse HTTP/1.1\r\nHost: h\r\n\r\n");
+        var first = new Segment(bytes.AsMemory(0, 10));
+        var last = first.Append(bytes.AsMemory(10));
+        var head = SseRequestHead.TryParse(new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length))!;
+        Assert.Equal("", head.Query);
+        Assert.Equal(bytes.Length, head.Length);
+    }
+
+    [Theory]
+    [InlineData("GET /events/sse HTTP/1.1\r\nHost: h\r\n")] // not complete yet
+    [InlineData("HEAD /events/sse HTTP/1.1\r\nHost: h\r\n\r\n")]
+    [InlineData("GET /events/sse HTTP/1.0\r\nHost: h\r\n\r\n")]
+    [InlineData("GET /events/sse HTTP/1.1 \r\nHost: h\r\n\r\n")]
+    [InlineData("GET  /events/sse HTTP/1.1\r\nHost: h\r\n\r\n")]
+    [InlineData("GET /events/sse/x HTTP/1.1\r\nHost: h\r\n\r\n")]
+    [InlineData("GET /events/ssex HTTP/1.1\r\nHost: h\r\n\r\n")]
+    [InlineData("GET /events/%73se HTTP/1.1\r\nHost: h\r\n\r\n")]
+    [InlineData("GET /events/sse?a=b#frag HTTP/1.1\r\nHost: h\r\n\r\n")]
+    [InlineData("GET /events/sse?a=\u00e9 HTTP/1.1\r\nHost: h\r\n\r\n")]
+    [InlineData("GET /events/sse HTTP/1.1\r\n\r\n")] // no Host
+    [InlineData("GET /events/sse HTTP/1.1\r\nHost: h\r\nHost: h\r\n\r\n")]
+    [InlineData("GET /events/sse HTTP/1.1\r\nHost:\r\n\r\n")]
+    [InlineData("GET /events/sse HTTP/1.1\r\nHost: a b\r\n\r\n")]
+    [InlineData("GET /events/sse HTTP/1.1\r\nHost: h\r\nX-A : b\r\n\r\n")] // whitespace before the colon
+    [InlineData("GET /events/sse HTTP/1.1\r\nHost: h\r\nX-A: b\r\n c\r\n\r\n")] // obs-fold
+    [InlineData("GET /events/sse HTTP/1.1\r\nHost: h\r\nX-A: b\nX-B: c\r\n\r\n")] // a bare LF
+    [InlineData("GET /events/sse HTTP/1.1\r\nHost: h\r\nX-A: b\u0001\r\n\r\n")]
+    [InlineData("GET /events/sse HTTP/1.1\r\nHost: h\r\nX-A: caf\u00e9\r\n\r\n")]
+    [InlineData("GET /events/sse HTTP/1.1\r\nHost: h\r\n: b\r\n\r\n")]
+    [InlineData("GET /events/sse HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n")]
+    [InlineData("GET /events/sse HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n")]
+    [InlineData("GET /events/sse HTTP/1.1\r\nHost: h\r\nOrigin: https://a.example\r\n\r\n")]
+    [InlineData("GET /events/sse HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\n\r\n")]
+    [InlineData("GET /events/sse HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n\r\n")]
+    [InlineData("GET /events/sse HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n\r\n")]
+    [InlineData("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")]
+    public void A_head_it_does_not_take_is_left_alone(string text)
+    {
+        Assert.Null(SseRequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(text))));
+    }
+
+    [Fact]
+    public void More_than_a_hundred_header_lines_or_eight_kilobytes_are_left_alone()
+    {
+        var many = "GET /events/sse HTTP/1.1\r\nHost: h\r\n" + string.Concat(Enumerable.Range(0, 100).Select(i => $"X-{i}: v\r\n")) + "\r\n";
+        Assert.Null(SseRequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(many))));
+        var large = "GET /events/sse HTTP/1.1\r\nHost: h\r\nX-Big: " + new string('a', SseRequestHead.MaxBytes) + "\r\n\r\n";
+        Assert.Null(SseRequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(large))));
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory) => Memory = memory;
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory) { RunningIndex = RunningIndex + Memory.Length };
+            Next = next;
+            return next;
+        }
+    }
+}
