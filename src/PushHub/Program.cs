@@ -17,6 +17,10 @@ if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
     builder.WebHost.UseUrls("http://127.0.0.1:5080");
 }
 
+// Kestrel's limits from Kestrel:Limits (appsettings.json bounds request heads there): the host binds only that
+// section's endpoints and certificates by itself.
+builder.WebHost.ConfigureKestrel((context, options) => context.Configuration.GetSection("Kestrel:Limits").Bind(options.Limits));
+
 // Each host keeps its own logger (preserveStaticLogger): with the static Log.Logger, every host in one process (the
 // tests run dozens) wrote through whichever was built last, and the first to stop silenced all the others.
 builder.Services.AddSerilog(preserveStaticLogger: true, configureLogger: (services, logger) =>
