@@ -9,6 +9,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using PushHub.Hub;
@@ -45,6 +47,7 @@ public sealed partial class SseConnectionHandler(
     IAuthorizationPolicyProvider policies,
     IPolicyEvaluator evaluator,
     IOptions<KestrelServerOptions> kestrel,
+    IOptions<HostFilteringOptions> hostFiltering,
     TimeProvider time,
     IServiceProvider services,
     ILogger<SseConnectionHandler> logger)
@@ -55,13 +58,15 @@ public sealed partial class SseConnectionHandler(
 
     // The request-log line, resolved once: the same logger and template as UseSerilogRequestLogging's.
     private readonly Serilog.ILogger? _requestLog = services.GetService<Serilog.ILogger>();
-    private readonly TimeSpan _headTimeout = kestrel.Value.Limits.RequestHeadersTimeout;
+    private readonly KestrelServerLimits _limits = kestrel.Value.Limits;
     private readonly bool _serverHeader = kestrel.Value.AddServerHeader;
+    // With AllowedHosts set, HostFiltering answers a foreign Host with 400: every request goes through it.
+    private readonly bool _enabled = hostFiltering.Value.AllowedHosts is not { Count: > 0 } hosts || hosts.Contains("*");
 
     /// <summary>Handles one new connection: an SSE stream here, or on to Kestrel's HTTP handling.</summary>
     public async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
     {
-        var accepted = await AcceptAsync(connection);
+        var accepted = _enabled ? await AcceptAsync(connection) : null;
         if (accepted is null)
         {
             await next(connection);
@@ -73,27 +78,38 @@ public sealed partial class SseConnectionHandler(
     private sealed record Accepted(EventFilter Filter, long? After, string RequestId);
 
     // The request is looked at in a frame of its own: its context, principal and service scope are gone before the
-    // stream starts.
+    // stream starts. Whatever goes wrong here (a reset, a timeout, a stopping server, an exception while
+    // authenticating) leaves the connection to Kestrel as it came.
     private async Task<Accepted?> AcceptAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
         ReadResult read;
-        using (var timeout = new CancellationTokenSource(_headTimeout))
+        using (var waiting = FirstReadToken(connection))
         {
             try
             {
-                read = await input.ReadAsync(timeout.Token);
+                read = await input.ReadAsync(waiting.Token);
             }
-            catch (OperationCanceledException)
+            catch (Exception e)
             {
-                return null; // nothing came: Kestrel's own timeouts take it from here
+                LogNotLooked(logger, e, connection.ConnectionId);
+                return null;
             }
         }
-        var head = read.IsCanceled ? null : SseRequestHead.TryParse(read.Buffer);
-        var accepted = head is null ? null : await AuthorizeAsync(connection, head);
-        // Consumed only when served here; otherwise the next read (Kestrel's) gets the same bytes at once.
+        Accepted? accepted = null;
+        SseRequestHead? head = null;
+        try
+        {
+            head = read.IsCanceled ? null : SseRequestHead.TryParse(read.Buffer, _limits);
+            accepted = head is null ? null : await AuthorizeAsync(connection, head);
+        }
+        catch (Exception e)
+        {
+            LogNotLooked(logger, e, connection.ConnectionId);
+        }
         if (accepted is null)
         {
+            // Not consumed: Kestrel's first read gets the same bytes at once.
             input.AdvanceTo(read.Buffer.Start, read.Buffer.Start);
         }
         else
@@ -101,6 +117,22 @@ public sealed partial class SseConnectionHandler(
             input.AdvanceTo(read.Buffer.GetPosition(head!.Length));
         }
         return accepted;
+    }
+
+    // The first read waits for as long as Kestrel would wait for a head (RequestHeadersTimeout, when finite), and no
+    // longer than the connection lives or the server asks it to close (a stopping server must not wait on it).
+    private CancellationTokenSource FirstReadToken(ConnectionContext connection)
+    {
+        var lifetime = connection.Features.Get<IConnectionLifetimeNotificationFeature>();
+        var waiting = lifetime is null
+            ? CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed)
+            : CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, lifetime.ConnectionClosedRequested);
+        var timeout = _limits.RequestHeadersTimeout;
+        if (timeout > TimeSpan.Zero && timeout.TotalMilliseconds < int.MaxValue)
+        {
+            waiting.CancelAfter(timeout);
+        }
+        return waiting;
     }
 
     private async Task<Accepted?> AuthorizeAsync(ConnectionContext connection, SseRequestHead head)
@@ -168,33 +200,51 @@ public sealed partial class SseConnectionHandler(
     private async Task StreamAsync(ConnectionContext connection, Accepted accepted)
     {
         var started = Stopwatch.GetTimestamp();
+        var input = connection.Transport.Input;
         var output = connection.Transport.Output;
         WriteHead(output, accepted.RequestId);
 
         // Kestrel would notice a departed client by reading the connection; so does this, which also discards
         // anything the client sends after its request.
         using var gone = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-        var watching = WatchInputAsync(connection.Transport.Input, gone);
-        using (LogContext.PushProperty("RequestId", accepted.RequestId))
+        var watching = WatchInputAsync(input, gone);
+        try
         {
-            try
+            using (LogContext.PushProperty("RequestId", accepted.RequestId))
             {
-                await sse.RunAsync(output, connection.ConnectionId, connection.Abort, accepted.Filter, accepted.After, gone.Token);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(logger, e, accepted.RequestId);
-            }
-            finally
-            {
-                _requestLog?.Information(LogFormat.RequestTemplate, HttpMethods.Get, SseRequestHead.Path, StatusCodes.Status200OK,
-                    Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                try
+                {
+                    await sse.RunAsync(output, accepted.RequestId, connection.Abort, accepted.Filter, accepted.After, gone.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client left or the connection was closed: the stream is over.
+                }
+                catch (Exception e)
+                {
+                    LogFailed(logger, e, accepted.RequestId);
+                }
+                finally
+                {
+                    _requestLog?.Information(LogFormat.RequestTemplate, HttpMethods.Get, SseRequestHead.Path, StatusCodes.Status200OK,
+                        Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
             }
         }
-        connection.Transport.Input.CancelPendingRead();
-        await watching;
-        // What the write loop left unflushed (a last frame before the hub's stop) goes out before the close.
-        await output.CompleteAsync();
+        finally
+        {
+            input.CancelPendingRead();
+            await watching;
+            // What the write loop left unflushed (a last frame before the hub's stop) goes out before the close.
+            try
+            {
+                await output.CompleteAsync();
+            }
+            catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or InvalidOperationException)
+            {
+                // The connection broke on the way: nothing more to send anyway.
+            }
+        }
     }
 
     private void WriteHead(PipeWriter output, string requestId)
@@ -213,6 +263,7 @@ public sealed partial class SseConnectionHandler(
         output.Write(HeadEnd);
     }
 
+    // Never throws: the stream's teardown awaits it.
     private static async Task WatchInputAsync(PipeReader input, CancellationTokenSource gone)
     {
         try
@@ -231,12 +282,15 @@ public sealed partial class SseConnectionHandler(
                 }
             }
         }
-        catch (Exception e) when (e is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception)
         {
-            // The connection broke: the client is gone.
+            // Any failure to read is the client gone (reset, aborted, the transport disposed).
         }
         await gone.CancelAsync();
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connection {ConnectionId} goes to Kestrel unread by the SSE handler")]
+    private static partial void LogNotLooked(ILogger logger, Exception exception, string connectionId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "SSE stream {RequestId} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string requestId);

@@ -21,6 +21,8 @@ public static class SseEndpoints
         services.AddSingleton<SseStreams>();
         services.AddSingleton<SseConnectionHandler>();
         // Every endpoint Kestrel binds (from --urls, Kestrel:Endpoints or Listen) gets the connection handler first.
+        // ConfigureEndpointDefaults replaces an earlier defaults action: code that embeds the hub and sets its own
+        // turns the handler off (Sse:ConnectionHandler=false) or calls SseConnectionHandler from its action.
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<SseOptions>>((kestrel, sse) =>
         {
             if (sse.Value.ConnectionHandler)
@@ -31,8 +33,10 @@ public static class SseEndpoints
                     // which the handler reads, are still being built.
                     var services = listen.ApplicationServices;
                     SseConnectionHandler? handler = null;
-                    listen.Use(next => connection =>
-                        (handler ??= services.GetRequiredService<SseConnectionHandler>()).OnConnectionAsync(connection, next));
+                    // Built once the endpoint is configured: one without HTTP/1.1 never sees the handler.
+                    listen.Use(next => (listen.Protocols & HttpProtocols.Http1) == 0
+                        ? next
+                        : connection => (handler ??= services.GetRequiredService<SseConnectionHandler>()).OnConnectionAsync(connection, next));
                 });
             }
         });

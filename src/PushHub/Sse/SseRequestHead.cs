@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace PushHub.Sse;
 
@@ -15,9 +16,8 @@ internal sealed class SseRequestHead
     /// <summary>The path served; matched exactly (the endpoint's case-insensitive variants go to the pipeline).</summary>
     public const string Path = "/events/sse";
 
-    /// <summary>At most this many bytes of head, and Kestrel's own default limit of header lines.</summary>
+    /// <summary>At most this many bytes of head (less where Kestrel's limits are lower).</summary>
     public const int MaxBytes = 8192;
-    private const int MaxHeaders = 100;
 
     private static ReadOnlySpan<byte> Prefix => "GET /events/sse"u8;
     private static ReadOnlySpan<byte> Version => " HTTP/1.1\r\n"u8;
@@ -42,23 +42,26 @@ internal sealed class SseRequestHead
     /// <summary>Every header line in order, names as sent.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
 
-    /// <summary>The head at the start of <paramref name="buffer"/>, or null when it is not one this handler serves.</summary>
-    public static SseRequestHead? TryParse(in ReadOnlySequence<byte> buffer)
+    /// <summary>
+    /// The head at the start of <paramref name="buffer"/>, or null when it is not one this handler serves, or when
+    /// it is over any of Kestrel's <paramref name="limits"/> (Kestrel then answers it as it answers any such head).
+    /// </summary>
+    public static SseRequestHead? TryParse(in ReadOnlySequence<byte> buffer, KestrelServerLimits limits)
     {
         if (buffer.Length < Prefix.Length + Version.Length + End.Length)
         {
             return null;
         }
-        var window = buffer.Slice(0, Math.Min(buffer.Length, MaxBytes));
+        var window = buffer.Slice(0, Math.Min(buffer.Length, Math.Min(MaxBytes, limits.MaxRequestHeadersTotalSize)));
         if (window.IsSingleSegment)
         {
-            return TryParse(window.FirstSpan);
+            return TryParse(window.FirstSpan, limits);
         }
         var copy = ArrayPool<byte>.Shared.Rent((int)window.Length);
         try
         {
             window.CopyTo(copy);
-            return TryParse(copy.AsSpan(0, (int)window.Length));
+            return TryParse(copy.AsSpan(0, (int)window.Length), limits);
         }
         finally
         {
@@ -66,7 +69,7 @@ internal sealed class SseRequestHead
         }
     }
 
-    internal static SseRequestHead? TryParse(ReadOnlySpan<byte> bytes)
+    internal static SseRequestHead? TryParse(ReadOnlySpan<byte> bytes, KestrelServerLimits limits)
     {
         var end = bytes.IndexOf(End);
         if (end < 0 || !bytes.StartsWith(Prefix))
@@ -78,6 +81,10 @@ internal sealed class SseRequestHead
 
         // The request line: GET /events/sse[?query] HTTP/1.1
         var lineEnd = head.IndexOf("\r\n"u8);
+        if (lineEnd + 2 > limits.MaxRequestLineSize)
+        {
+            return null;
+        }
         var targetEnd = head[..(lineEnd + 2)].IndexOf(Version);
         if (targetEnd < 0 || targetEnd + Version.Length != lineEnd + 2)
         {
@@ -99,7 +106,7 @@ internal sealed class SseRequestHead
             var line = rest[..eol];
             rest = rest[(eol + 2)..];
             var colon = line.IndexOf((byte)':');
-            if (colon <= 0 || headers.Count == MaxHeaders || !IsToken(line[..colon]))
+            if (colon <= 0 || headers.Count == limits.MaxRequestHeaderCount || !IsToken(line[..colon]))
             {
                 return null; // no name, whitespace before the colon, obs-fold (a line starting with a space), too many
             }
@@ -208,18 +215,55 @@ internal sealed class SseRequestHead
         return true;
     }
 
-    // A host name or IPv4 address with an optional port, or a bracketed IPv6 literal: what a client of a hub sends.
+    // A host name or IPv4 address, or a bracketed IPv6 literal, each with an optional port: the forms Kestrel's
+    // own Host check lets through that a client of a hub sends (anything else is Kestrel's to answer).
     private static bool IsHost(ReadOnlySpan<byte> value)
     {
-        if (value.IsEmpty)
+        ReadOnlySpan<byte> rest;
+        if (!value.IsEmpty && value[0] == (byte)'[')
+        {
+            var close = value.IndexOf((byte)']');
+            if (close < 2)
+            {
+                return false;
+            }
+            foreach (var b in value[1..close])
+            {
+                if (!(char.IsAsciiHexDigit((char)b) || b is (byte)':' or (byte)'.'))
+                {
+                    return false;
+                }
+            }
+            rest = value[(close + 1)..];
+        }
+        else
+        {
+            var name = value.IndexOf((byte)':') is var colon and >= 0 ? value[..colon] : value;
+            if (name.IsEmpty)
+            {
+                return false;
+            }
+            foreach (var b in name)
+            {
+                if (!(char.IsAsciiLetterOrDigit((char)b) || b is (byte)'-' or (byte)'.' or (byte)'_'))
+                {
+                    return false;
+                }
+            }
+            rest = value[name.Length..];
+        }
+        if (rest.IsEmpty)
+        {
+            return true;
+        }
+        var port = rest[1..];
+        if (rest[0] != (byte)':' || port.Length is 0 or > 5)
         {
             return false;
         }
-        foreach (var b in value)
+        foreach (var b in port)
         {
-            var ok = b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9')
-                or (byte)'-' or (byte)'.' or (byte)':' or (byte)'[' or (byte)']' or (byte)'_';
-            if (!ok)
+            if (!char.IsAsciiDigit((char)b))
             {
                 return false;
             }

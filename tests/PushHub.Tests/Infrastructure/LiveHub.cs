@@ -21,7 +21,7 @@ public sealed class LiveHub : IDisposable
         Factory.StartServer();
         var address = Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);
-        Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Client = new HttpClient(new StreamsOnFreshConnections()) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public HubFactory Factory { get; }
@@ -50,5 +50,28 @@ public sealed class LiveHub : IDisposable
     {
         Client.Dispose();
         Factory.Dispose();
+    }
+
+    /// <summary>
+    /// An SSE stream on a connection of its own, as a browser's EventSource mostly gets one (and as the hub's SSE
+    /// connection handler serves only a connection's first request); every other request on pooled connections.
+    /// </summary>
+    private sealed class StreamsOnFreshConnections : HttpMessageHandler
+    {
+        private readonly HttpMessageInvoker _pooled = new(new SocketsHttpHandler());
+        private readonly HttpMessageInvoker _fresh = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero });
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            (request.RequestUri?.AbsolutePath == "/events/sse" ? _fresh : _pooled).SendAsync(request, cancellationToken);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _pooled.Dispose();
+                _fresh.Dispose();
+            }
+            base.Dispose(disposing);
+        }
     }
 }

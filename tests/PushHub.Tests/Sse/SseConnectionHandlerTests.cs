@@ -74,6 +74,11 @@ public sealed class SseConnectionHandlerTests : IDisposable
         { "GET /events/sse?task=a HTTP/1.1\r\nHost: HOST\r\nX-Folded: a\r\n b\r\n\r\n", "HTTP/1.1 400 Bad Request", "Connection: close" },
         { "GET /events/sse?task=a HTTP/1.1\r\nHost: HOST\r\nBad Name: a\r\n\r\n", "HTTP/1.1 400 Bad Request", "Connection: close" },
         { "GET /Events/SSE?task=a HTTP/1.1\r\nHost: HOST\r\n\r\n", "HTTP/1.1 200 OK", "Transfer-Encoding: chunked" },
+        { "GET /events/sse?task=a HTTP/1.1\r\nHost: :1\r\n\r\n", "HTTP/1.1 400 Bad Request", "Connection: close" },
+        { "GET /events/sse?task=a HTTP/1.1\r\nHost: a:b\r\n\r\n", "HTTP/1.1 400 Bad Request", "Connection: close" },
+        // appsettings.json's Kestrel:Limits:MaxRequestHeaderCount is 64
+        { "GET /events/sse?task=a HTTP/1.1\r\nHost: HOST\r\n" + string.Concat(Enumerable.Range(1, 64).Select(i => $"X-{i}: v\r\n")) + "\r\n",
+            "HTTP/1.1 431 Request Header Fields Too Large", "Connection: close" },
         { "GET /events/sse?task=a HTTP/1.1\r\nHost: HOST\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", "HTTP/1.1 200 OK", "Transfer-Encoding: chunked" },
     };
 
@@ -112,6 +117,57 @@ public sealed class SseConnectionHandlerTests : IDisposable
         var second = text[text.IndexOf("\r\n0\r\n\r\n", StringComparison.Ordinal)..];
         Assert.Contains("Transfer-Encoding: chunked", second, StringComparison.Ordinal);
         Assert.DoesNotContain("Connection: close", second, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_an_X_Request_ID_the_stream_is_named_as_Kestrel_names_a_connections_first_request()
+    {
+        await using var raw = await RawConnection.OpenAsync(_hub, _timeout.Token);
+        await raw.SendAsync($"GET /events/sse?task=a HTTP/1.1\r\nHost: {_hub.BaseAddress.Authority}\r\nX-Request-ID: bad id\r\n\r\n");
+        var (head, _) = Split(await raw.ReadUntilAsync("retry: 3000\n\n"));
+        Assert.Contains("\r\nConnection: close\r\n", head, StringComparison.Ordinal);
+        Assert.Matches(@"\r\nX-Request-ID: [0-9A-Z]{13}:00000001\r\n", head);
+    }
+
+    [Fact]
+    public async Task A_stopping_hub_does_not_wait_for_a_connection_that_sent_nothing_yet()
+    {
+        // Kestrel would give it five minutes to send a head; the test's own bound is 30 s.
+        using var hub = new LiveHub(new Dictionary<string, string?> { ["Kestrel:Limits:RequestHeadersTimeout"] = "00:05:00" });
+        await using var raw = await RawConnection.OpenAsync(hub, _timeout.Token);
+        await raw.SendAsync("");
+
+        var stopping = hub.Factory.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
+        var server = hub.Factory.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>();
+        var stopped = server.StopAsync(_timeout.Token);
+        stopping.StopApplication();
+        Assert.True(await raw.EndsAsync(), "the server sent bytes to a connection that asked nothing");
+        await stopped;
+    }
+
+    [Fact]
+    public async Task An_infinite_RequestHeadersTimeout_still_serves_streams_and_everything_else()
+    {
+        using var hub = new LiveHub(new Dictionary<string, string?> { ["Kestrel:Limits:RequestHeadersTimeout"] = "-00:00:00.001" });
+        var seq = await hub.Client.PublishSeqAsync("build-1", "task.started");
+        await using var sse = await SseClient.OpenAsync(hub.Client, "?task=build-1&after=0", cancellationToken: _timeout.Token);
+        Assert.True(sse.Response.Headers.ConnectionClose);
+        Assert.Equal(seq.ToString(System.Globalization.CultureInfo.InvariantCulture), (await sse.NextAsync())!.Value.EventId);
+    }
+
+    [Fact]
+    public async Task With_AllowedHosts_set_every_stream_goes_through_host_filtering()
+    {
+        using var hub = new LiveHub(new Dictionary<string, string?> { ["AllowedHosts"] = "hub.example" });
+        await using var foreign = await RawConnection.OpenAsync(hub, _timeout.Token);
+        await foreign.SendAsync($"GET /events/sse?task=a HTTP/1.1\r\nHost: {hub.BaseAddress.Authority}\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", await foreign.ReadUntilAsync("\r\n\r\n"), StringComparison.Ordinal);
+
+        await using var allowed = await RawConnection.OpenAsync(hub, _timeout.Token);
+        await allowed.SendAsync("GET /events/sse?task=a HTTP/1.1\r\nHost: hub.example\r\n\r\n");
+        var (head, _) = Split(await allowed.ReadUntilAsync("retry: 3000\n\n"));
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", head, StringComparison.Ordinal);
+        Assert.Contains("Transfer-Encoding: chunked", head, StringComparison.Ordinal);
     }
 
     private static (string Head, string Body) Split(string text)
@@ -217,6 +273,20 @@ internal sealed class RawConnection : IAsyncDisposable
             from = found + marker.Length;
         }
         return _received.ToString();
+    }
+
+    /// <summary>True when the server closes the connection without sending anything (more) first.</summary>
+    public async Task<bool> EndsAsync()
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            return await _stream.ReadAsync(buffer, _cancellationToken) == 0;
+        }
+        catch (IOException)
+        {
+            return true; // reset rather than closed: still ended
+        }
     }
 
     public ValueTask DisposeAsync()

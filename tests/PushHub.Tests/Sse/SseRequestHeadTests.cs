@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using PushHub.Sse;
 
 namespace PushHub.Tests.Sse;
@@ -7,11 +8,13 @@ namespace PushHub.Tests.Sse;
 /// <summary>What the connection handler's head parser accepts; anything else goes to Kestrel, which is strict on its own.</summary>
 public sealed class SseRequestHeadTests
 {
+    private static readonly KestrelServerLimits Defaults = new();
+
     [Fact]
     public void A_plain_head_gives_its_host_query_headers_and_length()
     {
         var text = "GET /events/sse?task=a&after=3 HTTP/1.1\r\nHost: hub:5080\r\nAccept: text/event-stream\r\nLast-Event-ID:  7 \r\n\r\nGET /next";
-        var head = SseRequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text)))!;
+        var head = SseRequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text)), Defaults)!;
 
         Assert.Equal("hub:5080", head.Host);
         Assert.Equal("?task=a&after=3", head.Query);
@@ -25,7 +28,7 @@ public sealed class SseRequestHeadTests
         var bytes = Encoding.ASCII.GetBytes("GET /events/sse HTTP/1.1\r\nHost: h\r\n\r\n");
         var first = new Segment(bytes.AsMemory(0, 10));
         var last = first.Append(bytes.AsMemory(10));
-        var head = SseRequestHead.TryParse(new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length))!;
+        var head = SseRequestHead.TryParse(new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length), Defaults)!;
         Assert.Equal("", head.Query);
         Assert.Equal(bytes.Length, head.Length);
     }
@@ -60,16 +63,46 @@ public sealed class SseRequestHeadTests
     [InlineData("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")]
     public void A_head_it_does_not_take_is_left_alone(string text)
     {
-        Assert.Null(SseRequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(text))));
+        Assert.Null(SseRequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(text)), Defaults));
     }
 
     [Fact]
-    public void More_than_a_hundred_header_lines_or_eight_kilobytes_are_left_alone()
+    public void A_head_over_Kestrels_limits_is_left_alone()
     {
-        var many = "GET /events/sse HTTP/1.1\r\nHost: h\r\n" + string.Concat(Enumerable.Range(0, 100).Select(i => $"X-{i}: v\r\n")) + "\r\n";
-        Assert.Null(SseRequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(many))));
-        var large = "GET /events/sse HTTP/1.1\r\nHost: h\r\nX-Big: " + new string('a', SseRequestHead.MaxBytes) + "\r\n\r\n";
-        Assert.Null(SseRequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(large))));
+        var limits = new KestrelServerLimits { MaxRequestHeaderCount = 10, MaxRequestLineSize = 64, MaxRequestHeadersTotalSize = 1024 };
+        string Head(int headers, int lineLength = 0, int valueLength = 1) =>
+            $"GET /events/sse?q={new string('a', lineLength)} HTTP/1.1\r\nHost: h\r\n"
+            + string.Concat(Enumerable.Range(1, headers - 1).Select(i => $"X-{i}: {new string('v', valueLength)}\r\n")) + "\r\n";
+        SseRequestHead? Parse(string text) => SseRequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text)), limits);
+
+        Assert.NotNull(Parse(Head(10)));
+        Assert.Null(Parse(Head(11)));
+        Assert.NotNull(Parse(Head(1, lineLength: 64 - "GET /events/sse?q= HTTP/1.1\r\n".Length)));
+        Assert.Null(Parse(Head(1, lineLength: 65 - "GET /events/sse?q= HTTP/1.1\r\n".Length)));
+        Assert.Null(Parse(Head(2, valueLength: 1024)));
+        Assert.Null(Parse("GET /events/sse HTTP/1.1\r\nHost: h\r\nX-Big: " + new string('a', SseRequestHead.MaxBytes) + "\r\n\r\n"));
+    }
+
+    [Theory]
+    [InlineData("hub", true)]
+    [InlineData("hub.example:5080", true)]
+    [InlineData("127.0.0.1:80", true)]
+    [InlineData("[::1]:5080", true)]
+    [InlineData("[fe80::1%25eth0]", false)]
+    [InlineData(":5080", false)]
+    [InlineData("a:b", false)]
+    [InlineData("h:1:2", false)]
+    [InlineData("h:123456", false)]
+    [InlineData("h:", false)]
+    [InlineData("[zz]", false)]
+    [InlineData("[]", false)]
+    [InlineData("x]", false)]
+    [InlineData("[::1]x", false)]
+    [InlineData("a b", false)]
+    public void Only_plain_hosts_are_taken(string host, bool taken)
+    {
+        var head = SseRequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes($"GET /events/sse HTTP/1.1\r\nHost: {host}\r\n\r\n")), Defaults);
+        Assert.Equal(taken, head is not null);
     }
 
     private sealed class Segment : ReadOnlySequenceSegment<byte>

@@ -27,6 +27,8 @@ public abstract class SseSpec(bool connectionHandler)
         await using var sse = await SseClient.OpenAsync(Client, "?task=build-1&after=0", cancellationToken: Timeout.Token);
         var items = new[] { (await sse.NextAsync())!.Value, (await sse.NextAsync())!.Value };
 
+        // After the publishes the client has a pooled connection: the stream still came from the configured path.
+        Assert.Equal(connectionHandler, sse.Response.Headers.ConnectionClose == true);
         Assert.Equal("text/event-stream", sse.Response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("no-cache", sse.Response.Headers.CacheControl?.ToString());
         Assert.Equal("no", Assert.Single(sse.Response.Headers.GetValues("X-Accel-Buffering")));
