@@ -81,7 +81,8 @@ public sealed class BrowserTests() : LiveHubTest(new Dictionary<string, string?>
         {
             // Say which transport did not come back (seen once in CI, not reproduced): the bare timeout does not.
             var opened = await page.EvaluateAsync<string>("() => JSON.stringify(window.opened)");
-            throw new TimeoutException($"not every transport reopened within 60 s after the cut; opened: {opened}", exception);
+            var steps = await page.EvaluateAsync<string>("() => window.steps.signalr.join('; ')");
+            throw new TimeoutException($"not every transport reopened within 60 s after the cut; opened: {opened}; SignalR's steps (ms since load): {steps}", exception);
         }
         // The marker: an event published after every transport is back; once each has it, nothing else is on its way.
         published.Add(await Client.PublishSeqAsync("drop", "task.completed"));
