@@ -53,11 +53,14 @@ public sealed partial class SseConnectionHandler(
     ILogger<SseConnectionHandler> logger)
 {
     private static ReadOnlySpan<byte> HeadStart => "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nDate: "u8;
-    private static ReadOnlySpan<byte> HeadMiddle => "\r\nServer: Kestrel\r\nCache-Control: no-cache\r\nConnection: close\r\nX-Request-ID: "u8;
+    private static ReadOnlySpan<byte> ServerHeader => "\r\nServer: Kestrel"u8;
+    private static ReadOnlySpan<byte> HeadMiddle => "\r\nCache-Control: no-cache\r\nConnection: close\r\nX-Request-ID: "u8;
     private static ReadOnlySpan<byte> HeadEnd => "\r\nX-Accel-Buffering: no\r\n\r\n"u8;
 
-    // The request-log line, resolved once: the same logger and template as UseSerilogRequestLogging's.
-    private readonly Serilog.ILogger? _requestLog = services.GetService<Serilog.ILogger>();
+    // The request-log line, resolved once: the same logger, source context and template as UseSerilogRequestLogging's,
+    // so a level override for request logs applies to these streams too.
+    private readonly Serilog.ILogger? _requestLog = services.GetService<Serilog.ILogger>()
+        ?.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "Serilog.AspNetCore.RequestLoggingMiddleware");
     private readonly KestrelServerLimits _limits = kestrel.Value.Limits;
     private readonly bool _serverHeader = kestrel.Value.AddServerHeader;
     // With AllowedHosts set, HostFiltering answers a foreign Host with 400: every request goes through it.
@@ -253,12 +256,9 @@ public sealed partial class SseConnectionHandler(
         output.Write(Encoding.ASCII.GetBytes(time.GetUtcNow().ToString("r", CultureInfo.InvariantCulture)));
         if (_serverHeader)
         {
-            output.Write(HeadMiddle);
+            output.Write(ServerHeader);
         }
-        else
-        {
-            output.Write(HeadMiddle["\r\nServer: Kestrel"u8.Length..]);
-        }
+        output.Write(HeadMiddle);
         output.Write(Encoding.ASCII.GetBytes(requestId));
         output.Write(HeadEnd);
     }

@@ -170,13 +170,9 @@ internal sealed class SseRequestHead
         return value;
     }
 
-    // The request target: visible ASCII without a fragment; no percent-encoding in the path (it is matched exactly).
+    // The request target (its path already matched): visible ASCII without a fragment.
     private static bool IsTarget(ReadOnlySpan<byte> target)
     {
-        if (!target.StartsWith("/events/sse"u8))
-        {
-            return false;
-        }
         foreach (var b in target)
         {
             if (b is <= 0x20 or >= 0x7F or (byte)'#')

@@ -60,6 +60,7 @@ public sealed class SseConnectionHandlerTests : IDisposable
         var logged = _log.Lines.Single(line => line.Contains("/events/sse", StringComparison.Ordinal));
         Assert.StartsWith("HTTP \"GET\" \"/events/sse\" responded 200 in ", logged, StringComparison.Ordinal);
         Assert.Contains("RequestId=\"trace-7\"", logged, StringComparison.Ordinal);
+        Assert.Contains("SourceContext=\"Serilog.AspNetCore.RequestLoggingMiddleware\"", logged, StringComparison.Ordinal);
     }
 
     public static TheoryData<string, string, string> NotServedHere => new()
@@ -170,6 +171,19 @@ public sealed class SseConnectionHandlerTests : IDisposable
         Assert.Contains("Transfer-Encoding: chunked", head, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_endpoint_without_HTTP_1_never_sees_the_handler()
+    {
+        using var hub = new LiveHub(new Dictionary<string, string?> { ["Kestrel:EndpointDefaults:Protocols"] = "Http2" });
+        await using var raw = await RawConnection.OpenAsync(hub, _timeout.Token);
+        await raw.SendAsync($"GET /events/sse?task=a HTTP/1.1\r\nHost: {hub.BaseAddress.Authority}\r\n\r\n");
+        // Kestrel's HTTP/2-only endpoint answers an HTTP/1.1 head with 400 and closes (the marker that nothing else
+        // is coming); the handler would have answered 200.
+        var answer = await raw.ReadToEndAsync();
+        Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("text/event-stream", answer, StringComparison.Ordinal);
+    }
+
     private static (string Head, string Body) Split(string text)
     {
         var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
@@ -271,6 +285,25 @@ internal sealed class RawConnection : IAsyncDisposable
                 _received.Append(Encoding.ASCII.GetString(buffer, 0, read));
             }
             from = found + marker.Length;
+        }
+        return _received.ToString();
+    }
+
+    /// <summary>Everything the server sends until it closes the connection.</summary>
+    public async Task<string> ReadToEndAsync()
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            int read;
+            while ((read = await _stream.ReadAsync(buffer, _cancellationToken)) > 0)
+            {
+                _received.Append(Encoding.Latin1.GetString(buffer, 0, read));
+            }
+        }
+        catch (IOException)
+        {
+            // reset rather than closed: ended all the same
         }
         return _received.ToString();
     }
