@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using PushHub.Http;
@@ -35,6 +36,7 @@ public static class PushHubServiceCollectionExtensions
         services.AddSingleton<StallWatchdog>();
         services.AddSse();
         services.AddPushWebSockets();
+        services.AddHubConnectionHandler();
         services.AddSingleton<StuckTaskMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<StuckTaskMonitor>());
 
@@ -48,6 +50,37 @@ public static class PushHubServiceCollectionExtensions
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             options.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
             options.SerializerOptions.Converters.Add(new UtcTimestampConverter());
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Puts <see cref="HubConnectionHandler"/> in front of Kestrel's HTTP handling on every endpoint Kestrel binds
+    /// (from --urls, Kestrel:Endpoints or Listen) that speaks HTTP/1.1, when <c>Sse:ConnectionHandler</c> or
+    /// <c>Hub:PollConnectionHandler</c> is on.
+    /// </summary>
+    /// <remarks>ConfigureEndpointDefaults replaces an earlier defaults action: code that embeds the hub and sets its
+    /// own turns the handler off (both switches false) or calls <see cref="HubConnectionHandler"/> from its action.</remarks>
+    private static IServiceCollection AddHubConnectionHandler(this IServiceCollection services)
+    {
+        services.AddSingleton<HubConnectionHandler>();
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<SseOptions>, IOptions<HubOptions>>((kestrel, sse, hub) =>
+        {
+            if (!sse.Value.ConnectionHandler && !hub.Value.PollConnectionHandler)
+            {
+                return;
+            }
+            kestrel.ConfigureEndpointDefaults(listen =>
+            {
+                // Resolved at the first connection: Kestrel may apply these defaults while its own options, which the
+                // handler reads, are still being built.
+                var provider = listen.ApplicationServices;
+                HubConnectionHandler? handler = null;
+                // Built once the endpoint is configured: one without HTTP/1.1 never sees the handler.
+                listen.Use(next => (listen.Protocols & HttpProtocols.Http1) == 0
+                    ? next
+                    : connection => (handler ??= provider.GetRequiredService<HubConnectionHandler>()).OnConnectionAsync(connection, next));
+            });
         });
         return services;
     }

@@ -15,10 +15,6 @@ namespace PushHub.Events;
 /// <summary><c>POST /events</c> (publish) and <c>GET /events</c> (poll and long-poll).</summary>
 public static class EventEndpoints
 {
-    public const int MaxLimit = 1000;
-    public const int DefaultLimit = 100;
-    public const int MaxWaitSeconds = 60;
-
     private static readonly JsonDocumentOptions s_documentOptions = new() { MaxDepth = 64 };
 
     public static RouteGroupBuilder MapEvents(this IEndpointRouteBuilder endpoints)
@@ -177,22 +173,16 @@ public static class EventEndpoints
 
     private static async Task<IResult> PollAsync(HttpContext context, EventHub hub, TaskAccess access, IHostApplicationLifetime lifetime)
     {
-        var query = new QueryReader(context.Request.Query, new ValidationErrors()).AllowOnly("after", "task", "type", "limit", "wait");
-        var after = query.Long("after", 0, long.MaxValue) ?? 0;
-        var tasks = query.Many("task", EventValidator.IsValidTaskId, $"each task {EventValidator.TaskIdRule}");
-        var types = query.Many("type", EventValidator.IsValidType, $"each type {EventValidator.TypeRule}");
-        var limit = query.Int("limit", 1, MaxLimit) ?? DefaultLimit;
-        var wait = query.Int("wait", 0, MaxWaitSeconds) ?? 0;
-        if (query.Errors.Count > 0)
+        if (PollRequest.Read(context.Request.Query, out var errors) is not { } poll)
         {
-            return Problems.Validation(query.Errors);
+            return Problems.Validation(errors);
         }
-        if (access.AuthorizeRead(context.User, tasks, "A poll without task=") is { } forbidden)
+        if (access.AuthorizeRead(context.User, poll.Filter.Tasks, "A poll without task=") is { } forbidden)
         {
             return forbidden;
         }
 
-        var result = await hub.PollAsync(after, new EventFilter(tasks, types), limit, TimeSpan.FromSeconds(wait), context.RequestAborted,
+        var result = await hub.PollAsync(poll.After, poll.Filter, poll.Limit, poll.Wait, context.RequestAborted,
             stopWaiting: lifetime.ApplicationStopping);
         return EventsJsonResult.Many(StatusCodes.Status200OK, result.Events, writer =>
         {

@@ -25,6 +25,13 @@ public sealed class HubOptions : IValidatableObject
     /// </summary>
     public Uri? PublicUrl { get; set; }
 
+    /// <summary>
+    /// Answer plain HTTP/1.1 polls (<c>GET /events</c>) from Kestrel connection middleware
+    /// (<see cref="PushHub.Http.HubConnectionHandler"/>) rather than through the request pipeline: the same answers
+    /// for a fraction of the CPU and garbage per poll. Off: every poll goes through the endpoint.
+    /// </summary>
+    public bool PollConnectionHandler { get; set; } = true;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (PublicUrl is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)

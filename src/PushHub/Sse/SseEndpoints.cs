@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Options;
 using PushHub.Http;
 using PushHub.Security;
 
@@ -19,27 +17,6 @@ public static class SseEndpoints
         services.AddValidatedOptions<SseOptions>(SseOptions.Section);
         services.AddSingleton<SseManager>();
         services.AddSingleton<SseStreams>();
-        services.AddSingleton<SseConnectionHandler>();
-        // Every endpoint Kestrel binds (from --urls, Kestrel:Endpoints or Listen) gets the connection handler first.
-        // ConfigureEndpointDefaults replaces an earlier defaults action: code that embeds the hub and sets its own
-        // turns the handler off (Sse:ConnectionHandler=false) or calls SseConnectionHandler from its action.
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<SseOptions>>((kestrel, sse) =>
-        {
-            if (sse.Value.ConnectionHandler)
-            {
-                kestrel.ConfigureEndpointDefaults(listen =>
-                {
-                    // Resolved at the first connection: Kestrel may apply these defaults while its own options,
-                    // which the handler reads, are still being built.
-                    var services = listen.ApplicationServices;
-                    SseConnectionHandler? handler = null;
-                    // Built once the endpoint is configured: one without HTTP/1.1 never sees the handler.
-                    listen.Use(next => (listen.Protocols & HttpProtocols.Http1) == 0
-                        ? next
-                        : connection => (handler ??= services.GetRequiredService<SseConnectionHandler>()).OnConnectionAsync(connection, next));
-                });
-            }
-        });
         return services;
     }
 

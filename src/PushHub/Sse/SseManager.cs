@@ -39,7 +39,7 @@ public sealed partial class SseManager(EventHub hub, ConnectionStats stats, Stal
     /// <summary>
     /// The write loop, after the response head: the retry hint, then the subscription's frames, until the client
     /// leaves (<paramref name="aborted"/>), the hub stops or <paramref name="abort"/> is called by the stall watchdog.
-    /// Shared by the endpoint and <see cref="SseConnectionHandler"/>, which writes straight to the connection.
+    /// Shared by the endpoint and <see cref="PushHub.Http.HubConnectionHandler"/>, which writes straight to the connection.
     /// </summary>
     internal async Task RunAsync(PipeWriter body, string connectionId, Action abort, EventFilter filter, long? after, CancellationToken aborted)
     {

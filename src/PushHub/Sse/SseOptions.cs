@@ -16,7 +16,7 @@ public sealed class SseOptions
     public int RetryMilliseconds { get; set; } = 3000;
 
     /// <summary>
-    /// Serve plain HTTP/1.1 streams from Kestrel connection middleware (<see cref="SseConnectionHandler"/>) rather
+    /// Serve plain HTTP/1.1 streams from Kestrel connection middleware (<see cref="PushHub.Http.HubConnectionHandler"/>) rather
     /// than through the request pipeline: the same stream for about half the memory per open connection. Off: every
     /// stream goes through the endpoint.
     /// </summary>

@@ -53,22 +53,31 @@ public sealed class LiveHub : IDisposable
     }
 
     /// <summary>
-    /// An SSE stream on a connection of its own, as a browser's EventSource mostly gets one (and as the hub's SSE
-    /// connection handler serves only a connection's first request); every other request on pooled connections.
+    /// An SSE stream on a connection of its own, as a browser's EventSource mostly gets one (and as the hub's
+    /// connection handler serves a stream only as a connection's first request); polls on kept-alive connections of
+    /// their own, as a polling client's are (the handler answers a connection's polls until another request comes);
+    /// every other request on pooled connections.
     /// </summary>
     private sealed class StreamsOnFreshConnections : HttpMessageHandler
     {
         private readonly HttpMessageInvoker _pooled = new(new SocketsHttpHandler());
+        private readonly HttpMessageInvoker _polls = new(new SocketsHttpHandler());
         private readonly HttpMessageInvoker _fresh = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero });
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            (request.RequestUri?.AbsolutePath == "/events/sse" ? _fresh : _pooled).SendAsync(request, cancellationToken);
+            (request.RequestUri?.AbsolutePath switch
+            {
+                "/events/sse" => _fresh,
+                "/events" when request.Method == HttpMethod.Get => _polls,
+                _ => _pooled,
+            }).SendAsync(request, cancellationToken);
 
         protected override void Dispose(bool disposing)
         {
             if (disposing)
             {
                 _pooled.Dispose();
+                _polls.Dispose();
                 _fresh.Dispose();
             }
             base.Dispose(disposing);

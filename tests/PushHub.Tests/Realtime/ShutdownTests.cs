@@ -17,7 +17,11 @@ public sealed class ShutdownTests
     [InlineData(false)]
     public async Task Stopping_ends_sse_streams_and_answers_parked_polls(bool connectionHandler)
     {
-        using var hub = new LiveHub(new Dictionary<string, string?> { ["Sse:ConnectionHandler"] = connectionHandler ? "true" : "false" });
+        using var hub = new LiveHub(new Dictionary<string, string?>
+        {
+            ["Sse:ConnectionHandler"] = connectionHandler ? "true" : "false",
+            ["Hub:PollConnectionHandler"] = connectionHandler ? "true" : "false",
+        });
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var head = await hub.Client.PublishSeqAsync("build-1", "task.started");
 
@@ -31,6 +35,8 @@ public sealed class ShutdownTests
         Assert.Null(await sse.NextAsync());
         using var poll = await pollResponse;
         Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
+        // Answered on the path configured: the handler's answer has a length and closes the stopping connection.
+        Assert.Equal(connectionHandler, poll.Content.Headers.NonValidated.Contains("Content-Length") && poll.Headers.ConnectionClose == true);
         var page = System.Text.Json.Nodes.JsonNode.Parse(await poll.Content.ReadAsStringAsync(timeout.Token))!;
         Assert.Empty(page["events"]!.AsArray());
         Assert.Equal(head, page["last_seq"]!.GetValue<long>());

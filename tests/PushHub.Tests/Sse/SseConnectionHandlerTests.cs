@@ -108,14 +108,14 @@ public sealed class SseConnectionHandlerTests : IDisposable
     }
 
     [Fact]
-    public async Task Only_a_connections_first_request_is_looked_at_the_rest_are_the_pipelines()
+    public async Task A_stream_asked_for_after_a_poll_on_the_same_connection_is_the_pipelines()
     {
         await using var raw = await RawConnection.OpenAsync(_hub, _timeout.Token);
         await raw.SendAsync($"GET /events?after=0 HTTP/1.1\r\nHost: {_hub.BaseAddress.Authority}\r\n\r\n");
-        await raw.ReadUntilAsync("\r\n0\r\n\r\n"); // the poll's last chunk
+        await raw.ReadUntilAsync("\"truncated\":false}"); // the poll, answered by the handler
         await raw.SendAsync($"GET /events/sse?task=a HTTP/1.1\r\nHost: {_hub.BaseAddress.Authority}\r\n\r\n");
         var text = await raw.ReadUntilAsync("retry: 3000\n\n");
-        var second = text[text.IndexOf("\r\n0\r\n\r\n", StringComparison.Ordinal)..];
+        var second = text[text.IndexOf("\"truncated\":false}", StringComparison.Ordinal)..];
         Assert.Contains("Transfer-Encoding: chunked", second, StringComparison.Ordinal);
         Assert.DoesNotContain("Connection: close", second, StringComparison.Ordinal);
     }
@@ -188,143 +188,5 @@ public sealed class SseConnectionHandlerTests : IDisposable
     {
         var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
         return (text[..(end + 2)], text[(end + 4)..]);
-    }
-
-    /// <summary>The request-log lines (rendered with their properties).</summary>
-    private sealed class RequestLogSink : ILogEventSink
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public void Emit(LogEvent logEvent)
-        {
-            if (logEvent.MessageTemplate.Text == PushHub.Observability.LogFormat.RequestTemplate)
-            {
-                Lines.Enqueue(logEvent.RenderMessage() + " | " + string.Join(" | ", logEvent.Properties.Select(p => $"{p.Key}={p.Value}")));
-            }
-        }
-    }
-}
-
-/// <summary>The handler with API keys: it serves what a key or token may read, and leaves every refusal to the pipeline.</summary>
-public sealed class SseConnectionHandlerSecurityTests() : LiveHubTest(SecuredHub.Settings())
-{
-    [Theory]
-    [InlineData("X-Api-Key: " + SecuredHub.SubscriberKey, "/events/sse?task=build-1", "HTTP/1.1 200 OK", "Connection: close")]
-    [InlineData("Authorization: Bearer " + SecuredHub.SubscriberKey, "/events/sse?task=build-1", "HTTP/1.1 200 OK", "Connection: close")]
-    [InlineData("X-Api-Key: " + SecuredHub.SubscriberKey, "/events/sse?task=deploy-1", "HTTP/1.1 403 Forbidden", "Content-Type: application/problem+json")]
-    [InlineData("X-Api-Key: " + SecuredHub.SubscriberKey, "/events/sse", "HTTP/1.1 403 Forbidden", "Content-Type: application/problem+json")]
-    [InlineData("X-Api-Key: wrong-key-0123456789abcdef", "/events/sse?task=build-1", "HTTP/1.1 401 Unauthorized", "Content-Type: application/problem+json")]
-    [InlineData("X-Trace: none", "/events/sse?task=build-1", "HTTP/1.1 401 Unauthorized", "Content-Type: application/problem+json")]
-    public async Task Keys_are_checked_as_the_pipeline_checks_them(string credential, string target, string status, string header)
-    {
-        var answer = await HeadOfAsync($"GET {target} HTTP/1.1\r\nHost: {Hub.BaseAddress.Authority}\r\n{credential}\r\n\r\n");
-        Assert.StartsWith(status + "\r\n", answer, StringComparison.Ordinal);
-        Assert.Contains("\r\n" + header + "\r\n", answer, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("build-1", "HTTP/1.1 200 OK", "Connection: close")]
-    [InlineData("build-2", "HTTP/1.1 403 Forbidden", "Content-Type: application/problem+json")]
-    public async Task A_subscribe_token_is_checked_for_its_tasks(string task, string status, string header)
-    {
-        var token = await Hub.Factory.IssueTokenAsync(SecuredHub.PublisherKey, """["build-1"]""");
-        var answer = await HeadOfAsync($"GET /events/sse?task={task}&access_token={token} HTTP/1.1\r\nHost: {Hub.BaseAddress.Authority}\r\n\r\n");
-        Assert.StartsWith(status + "\r\n", answer, StringComparison.Ordinal);
-        Assert.Contains("\r\n" + header + "\r\n", answer, StringComparison.Ordinal);
-    }
-
-    private async Task<string> HeadOfAsync(string request)
-    {
-        await using var raw = await RawConnection.OpenAsync(Hub, Timeout.Token);
-        await raw.SendAsync(request);
-        var text = await raw.ReadUntilAsync("\r\n\r\n");
-        return text[..(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 2)];
-    }
-}
-
-/// <summary>A TCP connection to the hub, for requests byte by byte as a test writes them.</summary>
-internal sealed class RawConnection : IAsyncDisposable
-{
-    private readonly TcpClient _client;
-    private readonly NetworkStream _stream;
-    private readonly CancellationToken _cancellationToken;
-    private readonly StringBuilder _received = new();
-
-    private RawConnection(TcpClient client, CancellationToken cancellationToken)
-    {
-        _client = client;
-        _stream = client.GetStream();
-        _cancellationToken = cancellationToken;
-    }
-
-    public static async Task<RawConnection> OpenAsync(LiveHub hub, CancellationToken cancellationToken)
-    {
-        var client = new TcpClient { NoDelay = true };
-        await client.ConnectAsync(hub.BaseAddress.Host, hub.BaseAddress.Port, cancellationToken);
-        return new RawConnection(client, cancellationToken);
-    }
-
-    public async Task SendAsync(string text)
-    {
-        await _stream.WriteAsync(Encoding.ASCII.GetBytes(text), _cancellationToken);
-        await _stream.FlushAsync(_cancellationToken);
-    }
-
-    /// <summary>Reads until what arrived so far contains each marker in turn; answers all of it. Fails if the connection ends first.</summary>
-    public async Task<string> ReadUntilAsync(params string[] markers)
-    {
-        var buffer = new byte[4096];
-        var from = 0;
-        foreach (var marker in markers)
-        {
-            int found;
-            while ((found = _received.ToString().IndexOf(marker, from, StringComparison.Ordinal)) < 0)
-            {
-                var read = await _stream.ReadAsync(buffer, _cancellationToken);
-                Assert.True(read > 0, $"the connection ended before \"{marker}\"; received: {_received}");
-                _received.Append(Encoding.ASCII.GetString(buffer, 0, read));
-            }
-            from = found + marker.Length;
-        }
-        return _received.ToString();
-    }
-
-    /// <summary>Everything the server sends until it closes the connection.</summary>
-    public async Task<string> ReadToEndAsync()
-    {
-        var buffer = new byte[4096];
-        try
-        {
-            int read;
-            while ((read = await _stream.ReadAsync(buffer, _cancellationToken)) > 0)
-            {
-                _received.Append(Encoding.Latin1.GetString(buffer, 0, read));
-            }
-        }
-        catch (IOException)
-        {
-            // reset rather than closed: ended all the same
-        }
-        return _received.ToString();
-    }
-
-    /// <summary>True when the server closes the connection without sending anything (more) first.</summary>
-    public async Task<bool> EndsAsync()
-    {
-        var buffer = new byte[4096];
-        try
-        {
-            return await _stream.ReadAsync(buffer, _cancellationToken) == 0;
-        }
-        catch (IOException)
-        {
-            return true; // reset rather than closed: still ended
-        }
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

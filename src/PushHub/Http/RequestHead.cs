@@ -2,34 +2,56 @@ using System.Buffers;
 using System.Text;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace PushHub.Sse;
+namespace PushHub.Http;
+
+/// <summary>What a <see cref="RequestHead"/> asks for.</summary>
+internal enum HeadTarget
+{
+    /// <summary><c>GET /events/sse</c>: a Server-Sent Events stream.</summary>
+    Sse,
+
+    /// <summary><c>GET /events</c>: a poll or long-poll.</summary>
+    Poll,
+}
 
 /// <summary>
-/// The head of an HTTP/1.1 <c>GET /events/sse</c> request, read by <see cref="SseConnectionHandler"/> before Kestrel
-/// sees the connection. Only the plainest form is accepted: anything this parser does not take (another method,
+/// The head of an HTTP/1.1 <c>GET /events/sse</c> or <c>GET /events</c> request, read by
+/// <see cref="HubConnectionHandler"/> before Kestrel sees it. Only the plainest form is accepted: anything this parser does not take (another method,
 /// path or version, a body, an <c>Upgrade</c>, an <c>Origin</c> that CORS must answer, a folded, oversized or
 /// non-ASCII header, a missing or repeated <c>Host</c>, a head split across reads) is left to Kestrel untouched, so
 /// every error answer stays the pipeline's own and nothing Kestrel would reject is served here.
 /// </summary>
-internal sealed class SseRequestHead
+internal sealed class RequestHead
 {
-    /// <summary>The path served; matched exactly (the endpoint's case-insensitive variants go to the pipeline).</summary>
-    public const string Path = "/events/sse";
+    /// <summary>The paths served; matched exactly (the endpoints' case-insensitive variants go to the pipeline).</summary>
+    public const string SsePath = "/events/sse";
+
+    /// <inheritdoc cref="SsePath"/>
+    public const string PollPath = "/events";
 
     /// <summary>At most this many bytes of head (less where Kestrel's limits are lower).</summary>
     public const int MaxBytes = 8192;
 
-    private static ReadOnlySpan<byte> Prefix => "GET /events/sse"u8;
+    private static ReadOnlySpan<byte> Prefix => "GET /events"u8;
     private static ReadOnlySpan<byte> Version => " HTTP/1.1\r\n"u8;
     private static ReadOnlySpan<byte> End => "\r\n\r\n"u8;
 
-    private SseRequestHead(int length, string host, string query, List<KeyValuePair<string, string>> headers)
+    private RequestHead(HeadTarget target, int length, string host, string query, List<KeyValuePair<string, string>> headers)
     {
+        Target = target;
         Length = length;
         Host = host;
         Query = query;
         Headers = headers;
     }
+
+    public HeadTarget Target { get; }
+
+    /// <summary><see cref="SsePath"/> or <see cref="PollPath"/>.</summary>
+    public string Path => Target == HeadTarget.Sse ? SsePath : PollPath;
+
+    /// <summary>Asks to close the connection after the answer (<c>Connection: close</c>).</summary>
+    public bool Close { get; private init; }
 
     /// <summary>Bytes of the head, its final empty line included: what the handler consumes.</summary>
     public int Length { get; }
@@ -42,11 +64,22 @@ internal sealed class SseRequestHead
     /// <summary>Every header line in order, names as sent.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
 
+    /// <summary>The head again, as a client would send it: the request line, each header as <c>name: value</c>.</summary>
+    public void WriteTo(IBufferWriter<byte> output)
+    {
+        var text = new StringBuilder("GET ").Append(Path).Append(Query).Append(" HTTP/1.1\r\n");
+        foreach (var (name, value) in Headers)
+        {
+            text.Append(name).Append(": ").Append(value).Append("\r\n");
+        }
+        output.Write(Encoding.ASCII.GetBytes(text.Append("\r\n").ToString()));
+    }
+
     /// <summary>
     /// The head at the start of <paramref name="buffer"/>, or null when it is not one this handler serves, or when
     /// it is over any of Kestrel's <paramref name="limits"/> (Kestrel then answers it as it answers any such head).
     /// </summary>
-    public static SseRequestHead? TryParse(in ReadOnlySequence<byte> buffer, KestrelServerLimits limits)
+    public static RequestHead? TryParse(in ReadOnlySequence<byte> buffer, KestrelServerLimits limits)
     {
         if (buffer.Length < Prefix.Length + Version.Length + End.Length)
         {
@@ -69,7 +102,7 @@ internal sealed class SseRequestHead
         }
     }
 
-    internal static SseRequestHead? TryParse(ReadOnlySpan<byte> bytes, KestrelServerLimits limits)
+    internal static RequestHead? TryParse(ReadOnlySpan<byte> bytes, KestrelServerLimits limits)
     {
         var end = bytes.IndexOf(End);
         if (end < 0 || !bytes.StartsWith(Prefix))
@@ -79,7 +112,7 @@ internal sealed class SseRequestHead
         var length = end + End.Length;
         var head = bytes[..(end + 2)]; // every line with its CRLF, without the empty one
 
-        // The request line: GET /events/sse[?query] HTTP/1.1
+        // The request line: GET /events/sse[?query] HTTP/1.1 or GET /events[?query] HTTP/1.1
         var lineEnd = head.IndexOf("\r\n"u8);
         if (lineEnd + 2 > limits.MaxRequestLineSize)
         {
@@ -91,11 +124,27 @@ internal sealed class SseRequestHead
             return null;
         }
         var target = head[..targetEnd][4..]; // after "GET "
-        if (!IsTarget(target) || (target.Length > Path.Length && target[Path.Length] != (byte)'?'))
+        var queryStart = target.IndexOf((byte)'?');
+        var path = queryStart < 0 ? target : target[..queryStart];
+        HeadTarget kind;
+        if (path.SequenceEqual("/events/sse"u8))
+        {
+            kind = HeadTarget.Sse;
+        }
+        else if (path.SequenceEqual("/events"u8))
+        {
+            kind = HeadTarget.Poll;
+        }
+        else
         {
             return null;
         }
-        var query = Encoding.ASCII.GetString(target[Path.Length..]);
+        if (!IsTarget(target))
+        {
+            return null;
+        }
+        var query = Encoding.ASCII.GetString(target[path.Length..]);
+        var close = false;
 
         string? host = null;
         var headers = new List<KeyValuePair<string, string>>();
@@ -121,6 +170,9 @@ internal sealed class SseRequestHead
             {
                 case Kind.Refused:
                     return null;
+                case Kind.Close:
+                    close = true;
+                    break;
                 case Kind.Host:
                     if (host is not null || !IsHost(value))
                     {
@@ -131,10 +183,10 @@ internal sealed class SseRequestHead
             }
             headers.Add(new(name, text));
         }
-        return host is null ? null : new SseRequestHead(length, host, query, headers);
+        return host is null ? null : new RequestHead(kind, length, host, query, headers) { Close = close };
     }
 
-    private enum Kind { Other, Host, Refused }
+    private enum Kind { Other, Host, Close, Refused }
 
     // Headers that ask for something only the pipeline does: a body, a protocol switch, CORS, an expectation, or a
     // connection option other than keep-alive/close.
@@ -146,8 +198,8 @@ internal sealed class SseRequestHead
         }
         if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
         {
-            return value.Equals("keep-alive", StringComparison.OrdinalIgnoreCase) || value.Equals("close", StringComparison.OrdinalIgnoreCase)
-                ? Kind.Other
+            return value.Equals("close", StringComparison.OrdinalIgnoreCase) ? Kind.Close
+                : value.Equals("keep-alive", StringComparison.OrdinalIgnoreCase) ? Kind.Other
                 : Kind.Refused;
         }
         return name.ToLowerInvariant() switch

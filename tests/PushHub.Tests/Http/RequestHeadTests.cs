@@ -1,12 +1,12 @@
 using System.Buffers;
 using System.Text;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using PushHub.Sse;
+using PushHub.Http;
 
-namespace PushHub.Tests.Sse;
+namespace PushHub.Tests.Http;
 
 /// <summary>What the connection handler's head parser accepts; anything else goes to Kestrel, which is strict on its own.</summary>
-public sealed class SseRequestHeadTests
+public sealed class RequestHeadTests
 {
     private static readonly KestrelServerLimits Defaults = new();
 
@@ -14,12 +14,27 @@ public sealed class SseRequestHeadTests
     public void A_plain_head_gives_its_host_query_headers_and_length()
     {
         var text = "GET /events/sse?task=a&after=3 HTTP/1.1\r\nHost: hub:5080\r\nAccept: text/event-stream\r\nLast-Event-ID:  7 \r\n\r\nGET /next";
-        var head = SseRequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text)), Defaults)!;
+        var head = RequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text)), Defaults)!;
 
+        Assert.Equal(HeadTarget.Sse, head.Target);
+        Assert.False(head.Close);
         Assert.Equal("hub:5080", head.Host);
         Assert.Equal("?task=a&after=3", head.Query);
         Assert.Equal([new("Host", "hub:5080"), new("Accept", "text/event-stream"), new("Last-Event-ID", "7")], head.Headers);
         Assert.Equal(text.IndexOf("GET /next", StringComparison.Ordinal), head.Length);
+    }
+
+    [Theory]
+    [InlineData("GET /events?after=3&wait=30 HTTP/1.1\r\nHost: h\r\n\r\n", "?after=3&wait=30", false)]
+    [InlineData("GET /events HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", "", true)]
+    [InlineData("GET /events?after=0 HTTP/1.1\r\nHost: h\r\nconnection: Keep-Alive\r\n\r\n", "?after=0", false)]
+    public void A_poll_head_gives_its_query_and_whether_it_closes(string text, string query, bool close)
+    {
+        var head = RequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text)), Defaults)!;
+        Assert.Equal(HeadTarget.Poll, head.Target);
+        Assert.Equal("/events", head.Path);
+        Assert.Equal(query, head.Query);
+        Assert.Equal(close, head.Close);
     }
 
     [Fact]
@@ -28,7 +43,7 @@ public sealed class SseRequestHeadTests
         var bytes = Encoding.ASCII.GetBytes("GET /events/sse HTTP/1.1\r\nHost: h\r\n\r\n");
         var first = new Segment(bytes.AsMemory(0, 10));
         var last = first.Append(bytes.AsMemory(10));
-        var head = SseRequestHead.TryParse(new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length), Defaults)!;
+        var head = RequestHead.TryParse(new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length), Defaults)!;
         Assert.Equal("", head.Query);
         Assert.Equal(bytes.Length, head.Length);
     }
@@ -40,6 +55,12 @@ public sealed class SseRequestHeadTests
     [InlineData("GET /events/sse HTTP/1.1 \r\nHost: h\r\n\r\n")]
     [InlineData("GET  /events/sse HTTP/1.1\r\nHost: h\r\n\r\n")]
     [InlineData("GET /events/sse/x HTTP/1.1\r\nHost: h\r\n\r\n")]
+    [InlineData("GET /events/ HTTP/1.1\r\nHost: h\r\n\r\n")]
+    [InlineData("GET /eventsx HTTP/1.1\r\nHost: h\r\n\r\n")]
+    [InlineData("GET /events/x?a=b HTTP/1.1\r\nHost: h\r\n\r\n")]
+    [InlineData("POST /events HTTP/1.1\r\nHost: h\r\n\r\n")]
+    [InlineData("GET /events?a=b#f HTTP/1.1\r\nHost: h\r\n\r\n")]
+    [InlineData("GET /events HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n")]
     [InlineData("GET /events/ssex HTTP/1.1\r\nHost: h\r\n\r\n")]
     [InlineData("GET /events/%73se HTTP/1.1\r\nHost: h\r\n\r\n")]
     [InlineData("GET /events/sse?a=b#frag HTTP/1.1\r\nHost: h\r\n\r\n")]
@@ -63,7 +84,7 @@ public sealed class SseRequestHeadTests
     [InlineData("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")]
     public void A_head_it_does_not_take_is_left_alone(string text)
     {
-        Assert.Null(SseRequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(text)), Defaults));
+        Assert.Null(RequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(text)), Defaults));
     }
 
     [Fact]
@@ -73,14 +94,14 @@ public sealed class SseRequestHeadTests
         string Head(int headers, int lineLength = 0, int valueLength = 1) =>
             $"GET /events/sse?q={new string('a', lineLength)} HTTP/1.1\r\nHost: h\r\n"
             + string.Concat(Enumerable.Range(1, headers - 1).Select(i => $"X-{i}: {new string('v', valueLength)}\r\n")) + "\r\n";
-        SseRequestHead? Parse(string text) => SseRequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text)), limits);
+        RequestHead? Parse(string text) => RequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text)), limits);
 
         Assert.NotNull(Parse(Head(10)));
         Assert.Null(Parse(Head(11)));
         Assert.NotNull(Parse(Head(1, lineLength: 64 - "GET /events/sse?q= HTTP/1.1\r\n".Length)));
         Assert.Null(Parse(Head(1, lineLength: 65 - "GET /events/sse?q= HTTP/1.1\r\n".Length)));
         Assert.Null(Parse(Head(2, valueLength: 1024)));
-        Assert.Null(Parse("GET /events/sse HTTP/1.1\r\nHost: h\r\nX-Big: " + new string('a', SseRequestHead.MaxBytes) + "\r\n\r\n"));
+        Assert.Null(Parse("GET /events/sse HTTP/1.1\r\nHost: h\r\nX-Big: " + new string('a', RequestHead.MaxBytes) + "\r\n\r\n"));
     }
 
     [Theory]
@@ -101,7 +122,7 @@ public sealed class SseRequestHeadTests
     [InlineData("a b", false)]
     public void Only_plain_hosts_are_taken(string host, bool taken)
     {
-        var head = SseRequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes($"GET /events/sse HTTP/1.1\r\nHost: {host}\r\n\r\n")), Defaults);
+        var head = RequestHead.TryParse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes($"GET /events/sse HTTP/1.1\r\nHost: {host}\r\n\r\n")), Defaults);
         Assert.Equal(taken, head is not null);
     }
 

@@ -1,0 +1,555 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Net;
+using System.Security.Claims;
+using System.Text;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.HostFiltering;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using PushHub.Hub;
+using PushHub.Observability;
+using PushHub.Security;
+using PushHub.Sse;
+using Serilog.Context;
+
+namespace PushHub.Http;
+
+/// <summary>
+/// Serves <c>GET /events/sse</c> streams and <c>GET /events</c> polls on plaintext HTTP/1.1 straight from the
+/// connection, as Kestrel connection middleware, so that an open stream or a parked long-poll holds the socket, the
+/// subscription or feed waiter and its own loop, and none of the request pipeline's state (issue #15: about 18 KB per
+/// idle stream through the endpoint, 10 KB here; 3–4 KB of request state per re-parked poll that each collection
+/// copies).
+/// </summary>
+/// <remarks>
+/// <para>A request head is read without being consumed. Unless it is one that <see cref="RequestHead"/> accepts and
+/// that authenticates, is authorized as a subscriber and asks for something valid the caller may read, the connection
+/// goes on to Kestrel with its bytes untouched, and stays Kestrel's: every refusal (400, 401, 403), CORS, HTTP/2, TLS
+/// and every other path are the pipeline's own, as with the switches off.</para>
+/// <para>A stream is a connection's first request only. It is answered <c>200</c> with the endpoint's headers and
+/// <c>Connection: close</c> (the body ends when the connection does, so there is no chunked framing), then runs
+/// <see cref="SseManager"/>'s write loop on the connection's output.</para>
+/// <para>Polls are answered one after another on a kept-alive connection: <c>200</c> with a <c>Content-Length</c>
+/// body, the same JSON as the endpoint's, then the next head is read; between requests the connection waits at most
+/// Kestrel's <c>KeepAliveTimeout</c>, and closes when the server stops, as Kestrel's own idle connections do.</para>
+/// <para>Each request writes the same request-log line as the pipeline, with a <c>RequestId</c>, and counts in
+/// <c>/stats</c> and the <c>pushhub_*</c> series; ASP.NET Core's own <c>http.server.*</c> request metrics and the
+/// hosting <c>Activity</c> do not see these requests.</para>
+/// </remarks>
+public sealed partial class HubConnectionHandler(
+    SseManager sse,
+    EventHub hub,
+    StallWatchdog watchdog,
+    IHostApplicationLifetime lifetime,
+    IOptions<SseOptions> sseOptions,
+    IOptions<HubOptions> hubOptions,
+    IServiceScopeFactory scopes,
+    AuthMode mode,
+    ApiKeyStore keys,
+    TaskAccess access,
+    IAuthorizationPolicyProvider policies,
+    IPolicyEvaluator evaluator,
+    IOptions<KestrelServerOptions> kestrel,
+    IOptions<HostFilteringOptions> hostFiltering,
+    TimeProvider time,
+    IServiceProvider services,
+    ILogger<HubConnectionHandler> logger)
+{
+    private static ReadOnlySpan<byte> StreamHeadStart => "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nDate: "u8;
+    private static ReadOnlySpan<byte> ServerHeader => "\r\nServer: Kestrel"u8;
+    private static ReadOnlySpan<byte> StreamHeadMiddle => "\r\nCache-Control: no-cache\r\nConnection: close\r\nX-Request-ID: "u8;
+    private static ReadOnlySpan<byte> StreamHeadEnd => "\r\nX-Accel-Buffering: no\r\n\r\n"u8;
+
+    private static ReadOnlySpan<byte> PollHeadStart => "HTTP/1.1 200 OK\r\nContent-Length: "u8;
+    private static ReadOnlySpan<byte> CloseHeader => "\r\nConnection: close"u8;
+    private static ReadOnlySpan<byte> JsonType => "\r\nContent-Type: application/json; charset=utf-8\r\nDate: "u8;
+    private static ReadOnlySpan<byte> RequestIdHeader => "\r\nX-Request-ID: "u8;
+    private static ReadOnlySpan<byte> HeadEnd => "\r\n\r\n"u8;
+    private static ReadOnlySpan<byte> EventsStart => "{\"events\":["u8;
+    private static ReadOnlySpan<byte> LastSeqName => "],\"last_seq\":"u8;
+    private static ReadOnlySpan<byte> TruncatedName => ",\"truncated\":"u8;
+    // The request-log line, resolved once: the same logger, source context and template as UseSerilogRequestLogging's,
+    // so a level override for request logs applies to these requests too.
+    private readonly Serilog.ILogger? _requestLog = services.GetService<Serilog.ILogger>()
+        ?.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "Serilog.AspNetCore.RequestLoggingMiddleware");
+    private readonly KestrelServerLimits _limits = kestrel.Value.Limits;
+    private readonly bool _serverHeader = kestrel.Value.AddServerHeader;
+    private readonly bool _streams = sseOptions.Value.ConnectionHandler;
+    private readonly bool _polls = hubOptions.Value.PollConnectionHandler;
+    // With AllowedHosts set, HostFiltering answers a foreign Host with 400: every request goes through it.
+    private readonly bool _enabled = hostFiltering.Value.AllowedHosts is not { Count: > 0 } hosts || hosts.Contains("*");
+    private DateHeader? _date;
+
+    /// <summary>Handles one new connection: streams and polls here, until a request that is Kestrel's.</summary>
+    public async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
+    {
+        if (!_enabled || !(_streams || _polls))
+        {
+            await next(connection);
+            return;
+        }
+        var input = connection.Transport.Input;
+        StallWatchdog.Guard? stalls = null;
+        try
+        {
+            for (var served = 0; ; served++)
+            {
+                ReadResult read;
+                using (var waiting = ReadToken(connection, served == 0))
+                {
+                    try
+                    {
+                        read = await input.ReadAsync(waiting.Token);
+                    }
+                    catch (Exception e) when (served == 0)
+                    {
+                        LogNotLooked(logger, e, connection.ConnectionId);
+                        await next(connection);
+                        return;
+                    }
+                    catch (Exception)
+                    {
+                        // Idle past the keep-alive timeout, a stopping server or a broken connection: closed, as
+                        // Kestrel closes an idle kept-alive connection.
+                        return;
+                    }
+                }
+                if (served > 0 && read.Buffer.IsEmpty && read.IsCompleted)
+                {
+                    return; // the client closed its kept-alive connection
+                }
+
+                RequestHead? head = null;
+                Request? request = null;
+                try
+                {
+                    head = read.IsCanceled ? null : RequestHead.TryParse(read.Buffer, _limits);
+                    request = head switch
+                    {
+                        { Target: HeadTarget.Sse } when _streams && served == 0 => await AcceptStreamAsync(connection, head),
+                        { Target: HeadTarget.Poll } when _polls => await AcceptPollAsync(connection, head, served),
+                        _ => null,
+                    };
+                }
+                catch (Exception e)
+                {
+                    LogNotLooked(logger, e, connection.ConnectionId);
+                    request = null;
+                }
+                if (request is null)
+                {
+                    // Not consumed: Kestrel's first read gets the same bytes at once, and the connection is its own.
+                    input.AdvanceTo(read.Buffer.Start, read.Buffer.Start);
+                    stalls?.Dispose();
+                    stalls = null;
+                    await next(connection);
+                    return;
+                }
+                input.AdvanceTo(read.Buffer.GetPosition(head!.Length));
+                if (request is StreamRequest stream)
+                {
+                    await StreamAsync(connection, stream);
+                    return;
+                }
+                // A client that stops reading its answers is closed after Hub:StalledWriteTimeout, as a stream's is
+                // (Kestrel's MinResponseDataRate does not watch a connection its HTTP layer has not started on).
+                stalls ??= watchdog.Watch(connection.ConnectionId, connection.Abort);
+                switch (await AnswerPollAsync(connection, (PollAsked)request, head.Close, stalls))
+                {
+                    case Answered.KeepAlive:
+                        continue;
+                    case Answered.Failed:
+                        // Nothing was written: the pipeline answers the request as if it had never been looked at
+                        // (a 503 for a store that is away, its own 500 otherwise), and keeps the connection.
+                        stalls.Dispose();
+                        stalls = null;
+                        PutBack(connection, head);
+                        await next(connection);
+                        return;
+                    default:
+                        return;
+                }
+            }
+        }
+        finally
+        {
+            stalls?.Dispose();
+        }
+    }
+
+    private enum Answered { KeepAlive, Closed, Failed }
+
+    // Puts a consumed head back in front of the connection's input, for Kestrel to read first: the connection's
+    // input from here on is a pipe the rest of the transport's bytes are copied into.
+    private static void PutBack(ConnectionContext connection, RequestHead head)
+    {
+        var transport = connection.Transport;
+        var pipe = new Pipe();
+        head.WriteTo(pipe.Writer);
+        _ = CopyAsync(transport.Input, pipe.Writer);
+        connection.Transport = new Duplex(pipe.Reader, transport.Output);
+    }
+
+    // Never throws: nothing awaits it.
+    private static async Task CopyAsync(PipeReader from, PipeWriter to)
+    {
+        try
+        {
+            await to.FlushAsync(); // the head put back
+            await from.CopyToAsync(to);
+            await to.CompleteAsync();
+        }
+        catch (Exception e)
+        {
+            await to.CompleteAsync(e);
+        }
+    }
+
+    private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+
+    private abstract record Request(string RequestId);
+
+    private sealed record StreamRequest(EventFilter Filter, long? After, string RequestId) : Request(RequestId);
+
+    private sealed record PollAsked(PollRequest Poll, string RequestId) : Request(RequestId);
+
+    // The first read waits for as long as Kestrel would wait for a head (RequestHeadersTimeout), a later one as long as
+    // Kestrel keeps an idle connection (KeepAliveTimeout), each when finite; neither longer than the connection lives
+    // or the server asks it to close (a stopping server must not wait on it).
+    private CancellationTokenSource ReadToken(ConnectionContext connection, bool first)
+    {
+        var lifetimeFeature = connection.Features.Get<IConnectionLifetimeNotificationFeature>();
+        var waiting = lifetimeFeature is null
+            ? CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed)
+            : CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, lifetimeFeature.ConnectionClosedRequested);
+        var timeout = first ? _limits.RequestHeadersTimeout : _limits.KeepAliveTimeout;
+        if (timeout > TimeSpan.Zero && timeout.TotalMilliseconds < int.MaxValue)
+        {
+            waiting.CancelAfter(timeout);
+        }
+        return waiting;
+    }
+
+    private async Task<Request?> AcceptStreamAsync(ConnectionContext connection, RequestHead head)
+    {
+        if (await AuthorizeAsync(connection, head) is not ({ } user, { } request)
+            || SubscribeRequest.Read(request, out _) is not { } subscribe
+            || access.AuthorizeRead(user, subscribe.Filter.Tasks) is not null)
+        {
+            return null;
+        }
+        // What Kestrel names the connection's first request (a stream is only ever that).
+        return new StreamRequest(subscribe.Filter, subscribe.After, RequestId(request, connection.ConnectionId + ":00000001"));
+    }
+
+    private async Task<Request?> AcceptPollAsync(ConnectionContext connection, RequestHead head, int served)
+    {
+        if (await AuthorizeAsync(connection, head) is not ({ } user, { } request)
+            || PollRequest.Read(request.Query, out _) is not { } poll
+            || access.AuthorizeRead(user, poll.Filter.Tasks, "A poll without task=") is not null)
+        {
+            return null;
+        }
+        // Not Kestrel's numbering: a request handed to Kestrel after these is its first, :00000001.
+        return new PollAsked(poll, RequestId(request, connection.ConnectionId + ":P" + (served + 1).ToString("X7", CultureInfo.InvariantCulture)));
+    }
+
+    private static string RequestId(HttpRequest request, string assigned) =>
+        request.Headers[RequestIdMiddleware.Header] is [{ } given] && RequestIdMiddleware.IsSane(given) ? given : assigned;
+
+    // The request is looked at in a frame of its own: its context and service scope are gone before it is answered.
+    // Null when it does not authenticate or is not authorized as a subscriber.
+    private async Task<(ClaimsPrincipal User, HttpRequest Request)?> AuthorizeAsync(ConnectionContext connection, RequestHead head)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        var request = context.Request;
+        request.Method = HttpMethods.Get;
+        request.Scheme = "http";
+        request.Protocol = HttpProtocol.Http11;
+        request.Host = new HostString(head.Host);
+        request.Path = head.Path;
+        request.QueryString = new QueryString(head.Query);
+        foreach (var (name, value) in head.Headers)
+        {
+            request.Headers.Append(name, value);
+        }
+        if (connection.RemoteEndPoint is IPEndPoint remote)
+        {
+            context.Connection.RemoteIpAddress = remote.Address;
+            context.Connection.RemotePort = remote.Port;
+        }
+        if (connection.LocalEndPoint is IPEndPoint local)
+        {
+            context.Connection.LocalIpAddress = local.Address;
+            context.Connection.LocalPort = local.Port;
+        }
+
+        // As the pipeline: OpenModeAuthentication (or UseAuthentication), then UseAuthorization's policy evaluation.
+        ClaimsPrincipal user;
+        if (mode.IsOpen && SecurityExtensions.SelectScheme(context) == ApiKeyAuthenticationHandler.SchemeName)
+        {
+            user = keys.Anonymous;
+        }
+        else if (await context.AuthenticateAsync(SecurityExtensions.Scheme) is { Succeeded: true, Principal: { } principal })
+        {
+            user = principal;
+        }
+        else
+        {
+            return null;
+        }
+        context.User = user;
+        var policy = await policies.GetPolicyAsync(HubPolicies.Subscriber);
+        if (policy is null)
+        {
+            return null;
+        }
+        var authenticated = await evaluator.AuthenticateAsync(policy, context);
+        var authorized = await evaluator.AuthorizeAsync(policy, authenticated, context, resource: null);
+        return authorized.Succeeded ? (user, request) : null;
+    }
+
+    private async Task StreamAsync(ConnectionContext connection, StreamRequest accepted)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var input = connection.Transport.Input;
+        var output = connection.Transport.Output;
+        WriteStreamHead(output, accepted.RequestId);
+
+        // Kestrel would notice a departed client by reading the connection; so does this, which also discards
+        // anything the client sends after its request.
+        using var gone = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        var watching = WatchInputAsync(input, gone);
+        try
+        {
+            using (LogContext.PushProperty("RequestId", accepted.RequestId))
+            {
+                try
+                {
+                    await sse.RunAsync(output, accepted.RequestId, connection.Abort, accepted.Filter, accepted.After, gone.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client left or the connection was closed: the stream is over.
+                }
+                catch (Exception e)
+                {
+                    LogFailed(logger, e, accepted.RequestId);
+                }
+                finally
+                {
+                    LogRequest(RequestHead.SsePath, StatusCodes.Status200OK, started);
+                }
+            }
+        }
+        finally
+        {
+            input.CancelPendingRead();
+            await watching;
+            // What the write loop left unflushed (a last frame before the hub's stop) goes out before the close.
+            try
+            {
+                await output.CompleteAsync();
+            }
+            catch (Exception e) when (IsBroken(e))
+            {
+                // The connection broke on the way: nothing more to send anyway.
+            }
+        }
+    }
+
+    private async Task<Answered> AnswerPollAsync(ConnectionContext connection, PollAsked asked, bool close, StallWatchdog.Guard stalls)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var poll = asked.Poll;
+        var output = connection.Transport.Output;
+        using (LogContext.PushProperty("RequestId", asked.RequestId))
+        {
+            // The connection's closing (the client left: the transport sees its FIN) cancels a parked poll, as the
+            // pipeline's RequestAborted does; a stopping hub answers it at once.
+            PollResult result;
+            try
+            {
+                result = await hub.PollAsync(poll.After, poll.Filter, poll.Limit, poll.Wait, connection.ConnectionClosed,
+                    stopWaiting: lifetime.ApplicationStopping);
+            }
+            catch (OperationCanceledException) when (connection.ConnectionClosed.IsCancellationRequested)
+            {
+                LogRequest(RequestHead.PollPath, StatusCodes.Status499ClientClosedRequest, started);
+                return Answered.Closed;
+            }
+            catch (Exception e)
+            {
+                LogHandedOver(logger, e, asked.RequestId);
+                return Answered.Failed;
+            }
+            var closing = close || lifetime.ApplicationStopping.IsCancellationRequested
+                || connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested.IsCancellationRequested == true;
+            WritePollAnswer(output, result, asked.RequestId, closing);
+            stalls.Begin();
+            var sent = await FlushAsync(connection);
+            stalls.End();
+            LogRequest(RequestHead.PollPath, StatusCodes.Status200OK, started);
+            return sent && !closing ? Answered.KeepAlive : Answered.Closed;
+        }
+    }
+
+    private async Task<bool> FlushAsync(ConnectionContext connection)
+    {
+        try
+        {
+            var flushed = await connection.Transport.Output.FlushAsync(connection.ConnectionClosed);
+            return !flushed.IsCanceled && !flushed.IsCompleted;
+        }
+        catch (Exception e) when (IsBroken(e) || e is OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsBroken(Exception e) =>
+        e is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or InvalidOperationException;
+
+    private void LogRequest(string path, int status, long started) =>
+        _requestLog?.Information(LogFormat.RequestTemplate, HttpMethods.Get, path, status, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+
+    private void WriteStreamHead(PipeWriter output, string requestId)
+    {
+        output.Write(StreamHeadStart);
+        output.Write(Date());
+        if (_serverHeader)
+        {
+            output.Write(ServerHeader);
+        }
+        output.Write(StreamHeadMiddle);
+        WriteAscii(output, requestId);
+        output.Write(StreamHeadEnd);
+    }
+
+    // The endpoint's body byte for byte ({"events":[…],"last_seq":N,"truncated":B}), its length known before it is
+    // written: each event's stored JSON as it is, no serializer and no buffer between.
+    private void WritePollAnswer(PipeWriter output, PollResult result, string requestId, bool close)
+    {
+        var events = result.Events;
+        Span<byte> lastSeq = stackalloc byte[20];
+        result.LastSeq.TryFormat(lastSeq, out var lastSeqLength, default, CultureInfo.InvariantCulture);
+        lastSeq = lastSeq[..lastSeqLength];
+        long length = EventsStart.Length + LastSeqName.Length + lastSeq.Length + TruncatedName.Length
+            + (result.Truncated ? 4 : 5) + 1 + Math.Max(0, events.Count - 1);
+        for (var i = 0; i < events.Count; i++)
+        {
+            length += events[i].Json.Length;
+        }
+        output.Write(PollHeadStart);
+        WriteNumber(output, length);
+        WriteCommonHeaders(output, JsonType, requestId, close);
+        output.Write(EventsStart);
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (i > 0)
+            {
+                output.Write(","u8);
+            }
+            output.Write(events[i].Json.Span);
+        }
+        output.Write(LastSeqName);
+        output.Write(lastSeq);
+        output.Write(TruncatedName);
+        output.Write(result.Truncated ? "true}"u8 : "false}"u8);
+    }
+
+    private void WriteCommonHeaders(PipeWriter output, ReadOnlySpan<byte> contentType, string requestId, bool close)
+    {
+        if (close)
+        {
+            output.Write(CloseHeader);
+        }
+        output.Write(contentType);
+        output.Write(Date());
+        if (_serverHeader)
+        {
+            output.Write(ServerHeader);
+        }
+        output.Write(RequestIdHeader);
+        WriteAscii(output, requestId);
+        output.Write(HeadEnd);
+    }
+
+    private static void WriteAscii(PipeWriter output, string text)
+    {
+        var span = output.GetSpan(text.Length);
+        var written = Encoding.ASCII.GetBytes(text, span);
+        output.Advance(written);
+    }
+
+    private static void WriteNumber(PipeWriter output, long value)
+    {
+        var span = output.GetSpan(20);
+        value.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
+        output.Advance(written);
+    }
+
+    // The Date header's bytes, made once a second (as Kestrel's own date header is).
+    private ReadOnlySpan<byte> Date()
+    {
+        var now = time.GetUtcNow();
+        var second = now.ToUnixTimeSeconds();
+        var date = _date;
+        if (date is null || date.Second != second)
+        {
+            date = new DateHeader(second, Encoding.ASCII.GetBytes(now.ToString("r", CultureInfo.InvariantCulture)));
+            _date = date;
+        }
+        return date.Bytes;
+    }
+
+    private sealed record DateHeader(long Second, byte[] Bytes);
+
+    // Never throws: the stream's teardown awaits it.
+    private static async Task WatchInputAsync(PipeReader input, CancellationTokenSource gone)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync();
+                if (result.IsCanceled)
+                {
+                    return; // the stream ended first: nothing to tell it
+                }
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception)
+        {
+            // Any failure to read is the client gone (reset, aborted, the transport disposed).
+        }
+        await gone.CancelAsync();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connection {ConnectionId} goes to Kestrel unread by the hub's connection handler")]
+    private static partial void LogNotLooked(ILogger logger, Exception exception, string connectionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Poll {RequestId} failed on the hub's connection handler; the pipeline answers it")]
+    private static partial void LogHandedOver(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{RequestId} failed on the hub's connection handler")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string requestId);
+}
