@@ -97,6 +97,7 @@ public sealed partial class HubConnectionHandler(
         }
         var input = connection.Transport.Input;
         StallWatchdog.Guard? stalls = null;
+        CancellationTokenSource? pollEnds = null;
         try
         {
             for (var served = 0; ; served++)
@@ -161,7 +162,9 @@ public sealed partial class HubConnectionHandler(
                 // A client that stops reading its answers is closed after Hub:StalledWriteTimeout, as a stream's is
                 // (Kestrel's MinResponseDataRate does not watch a connection its HTTP layer has not started on).
                 stalls ??= watchdog.Watch(connection.ConnectionId, connection.Abort);
-                switch (await AnswerPollAsync(connection, (PollAsked)request, head.Close, stalls))
+                // A parked poll ends when the client leaves or the hub stops: one source for the connection's polls.
+                pollEnds ??= CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, lifetime.ApplicationStopping);
+                switch (await AnswerPollAsync(connection, (PollAsked)request, head.Close, stalls, pollEnds.Token))
                 {
                     case Answered.KeepAlive:
                         continue;
@@ -181,6 +184,7 @@ public sealed partial class HubConnectionHandler(
         finally
         {
             stalls?.Dispose();
+            pollEnds?.Dispose();
         }
     }
 
@@ -371,40 +375,41 @@ public sealed partial class HubConnectionHandler(
         }
     }
 
-    private async Task<Answered> AnswerPollAsync(ConnectionContext connection, PollAsked asked, bool close, StallWatchdog.Guard stalls)
+    private async Task<Answered> AnswerPollAsync(ConnectionContext connection, PollAsked asked, bool close, StallWatchdog.Guard stalls,
+        CancellationToken ends)
     {
         var started = Stopwatch.GetTimestamp();
         var poll = asked.Poll;
         var output = connection.Transport.Output;
-        using (LogContext.PushProperty("RequestId", asked.RequestId))
+        // The client leaving (the transport sees its FIN) or the hub stopping answers a parked poll at once, as
+        // RequestAborted and stopWaiting do on the endpoint; a client that left gets nothing written.
+        PollResult? result = null;
+        try
         {
-            // The connection's closing (the client left: the transport sees its FIN) cancels a parked poll, as the
-            // pipeline's RequestAborted does; a stopping hub answers it at once.
-            PollResult result;
-            try
-            {
-                result = await hub.PollAsync(poll.After, poll.Filter, poll.Limit, poll.Wait, connection.ConnectionClosed,
-                    stopWaiting: lifetime.ApplicationStopping);
-            }
-            catch (OperationCanceledException) when (connection.ConnectionClosed.IsCancellationRequested)
-            {
-                LogRequest(RequestHead.PollPath, StatusCodes.Status499ClientClosedRequest, started);
-                return Answered.Closed;
-            }
-            catch (Exception e)
-            {
-                LogHandedOver(logger, e, asked.RequestId);
-                return Answered.Failed;
-            }
-            var closing = close || lifetime.ApplicationStopping.IsCancellationRequested
-                || connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested.IsCancellationRequested == true;
-            WritePollAnswer(output, result, asked.RequestId, closing);
-            stalls.Begin();
-            var sent = await FlushAsync(connection);
-            stalls.End();
-            LogRequest(RequestHead.PollPath, StatusCodes.Status200OK, started);
-            return sent && !closing ? Answered.KeepAlive : Answered.Closed;
+            result = await hub.PollAsync(poll.After, poll.Filter, poll.Limit, poll.Wait, stopWaiting: ends);
         }
+        catch (Exception e) when (!connection.ConnectionClosed.IsCancellationRequested)
+        {
+            LogHandedOver(logger, e, asked.RequestId);
+            return Answered.Failed;
+        }
+        catch (Exception)
+        {
+            // The client left while its poll failed: there is no one to answer.
+        }
+        if (result is null || connection.ConnectionClosed.IsCancellationRequested)
+        {
+            LogRequest(RequestHead.PollPath, StatusCodes.Status499ClientClosedRequest, started, asked.RequestId);
+            return Answered.Closed;
+        }
+        var closing = close || lifetime.ApplicationStopping.IsCancellationRequested
+            || connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested.IsCancellationRequested == true;
+        WritePollAnswer(output, result, asked.RequestId, closing);
+        stalls.Begin();
+        var sent = await FlushAsync(connection);
+        stalls.End();
+        LogRequest(RequestHead.PollPath, StatusCodes.Status200OK, started, asked.RequestId);
+        return sent && !closing ? Answered.KeepAlive : Answered.Closed;
     }
 
     private async Task<bool> FlushAsync(ConnectionContext connection)
@@ -425,6 +430,17 @@ public sealed partial class HubConnectionHandler(
 
     private void LogRequest(string path, int status, long started) =>
         _requestLog?.Information(LogFormat.RequestTemplate, HttpMethods.Get, path, status, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+
+    // A poll's line carries its RequestId itself: no log context (an AsyncLocal) is pushed for a poll's life, which
+    // every parked poll would carry; only when request lines are logged at all is the property made.
+    private void LogRequest(string path, int status, long started, string requestId)
+    {
+        if (_requestLog is { } log && log.IsEnabled(Serilog.Events.LogEventLevel.Information))
+        {
+            log.ForContext("RequestId", requestId)
+                .Information(LogFormat.RequestTemplate, HttpMethods.Get, path, status, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
 
     private void WriteStreamHead(PipeWriter output, string requestId)
     {

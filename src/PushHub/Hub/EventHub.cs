@@ -84,7 +84,11 @@ public sealed partial class EventHub
         // Everything matching up to here is known to be absent: no event of the filter after `after` up to `covered`.
         var covered = result is { Truncated: false } ? result.LastSeq : after;
 
-        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopWaiting);
+        // One token to wait on; linked only when both can fire (the connection handler passes one token that does both).
+        using var linked = cancellationToken.CanBeCanceled && stopWaiting.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopWaiting)
+            : null;
+        var waiting = linked?.Token ?? (cancellationToken.CanBeCanceled ? cancellationToken : stopWaiting);
         var deadline = _time.GetUtcNow() + wait;
         while (true)
         {
@@ -107,7 +111,7 @@ public sealed partial class EventHub
                 var remaining = deadline - _time.GetUtcNow();
                 try
                 {
-                    await waiter.Task.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _time, waiting.Token).ConfigureAwait(false);
+                    await waiter.Task.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _time, waiting).ConfigureAwait(false);
                 }
                 catch (Exception exception) when (exception is TimeoutException
                     || (exception is OperationCanceledException && stopWaiting.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
