@@ -41,7 +41,9 @@ public static class PushHubServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<StuckTaskMonitor>());
 
         services.AddPushHubSecurity();
-        services.AddProblemDetails();
+        // The exception handler clears the response's headers before writing its problem: the request id goes back on.
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = problem =>
+            problem.HttpContext.Response.Headers[RequestIdMiddleware.Header] = problem.HttpContext.TraceIdentifier);
         services.AddPushHubHealthChecks();
         services.AddPushHubMetrics();
         services.AddOpenApi();

@@ -222,6 +222,7 @@ public sealed class PollConnectionHandlerFaultTests : IDisposable
         Assert.StartsWith("HTTP/1.1 500 Internal Server Error\r\n", failed, StringComparison.Ordinal);
         Assert.Contains("\r\nContent-Type: application/problem+json\r\n", failed, StringComparison.Ordinal);
         Assert.Contains("\r\nCache-Control: no-cache,no-store\r\n", failed, StringComparison.Ordinal); // the exception handler's
+        Assert.Contains(":00000001\r\n", failed, StringComparison.Ordinal); // Kestrel's request id, kept on a 500
         Assert.Contains("\r\nTransfer-Encoding: chunked\r\n", failed, StringComparison.Ordinal);
         Assert.Contains("\"traceId\"", problem.Replace("trace_id", "traceId", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Equal(2, _failing.Failures); // once on the handler, once in the pipeline
