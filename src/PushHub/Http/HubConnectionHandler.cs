@@ -150,6 +150,8 @@ public sealed partial class HubConnectionHandler(
                     input.AdvanceTo(read.Buffer.Start, read.Buffer.Start);
                     stalls?.Dispose();
                     stalls = null;
+                    pollEnds?.Dispose();
+                    pollEnds = null;
                     await next(connection);
                     return;
                 }
@@ -173,6 +175,8 @@ public sealed partial class HubConnectionHandler(
                         // (a 503 for a store that is away, its own 500 otherwise), and keeps the connection.
                         stalls.Dispose();
                         stalls = null;
+                        pollEnds.Dispose();
+                        pollEnds = null;
                         PutBack(connection, head);
                         await next(connection);
                         return;
@@ -381,23 +385,37 @@ public sealed partial class HubConnectionHandler(
         var started = Stopwatch.GetTimestamp();
         var poll = asked.Poll;
         var output = connection.Transport.Output;
-        // The client leaving (the transport sees its FIN) or the hub stopping answers a parked poll at once, as
-        // RequestAborted and stopWaiting do on the endpoint; a client that left gets nothing written.
-        PollResult? result = null;
+        // The client leaving (the transport sees its FIN) cancels a parked poll, store reads included, as
+        // RequestAborted does on the endpoint; the hub stopping answers it at once with what is there, as stopWaiting
+        // does there. One token for both, made once per connection, so a poll links nothing of its own.
+        PollResult result;
         try
         {
-            result = await hub.PollAsync(poll.After, poll.Filter, poll.Limit, poll.Wait, stopWaiting: ends);
+            try
+            {
+                result = await hub.PollAsync(poll.After, poll.Filter, poll.Limit, poll.Wait, ends);
+            }
+            catch (OperationCanceledException) when (!connection.ConnectionClosed.IsCancellationRequested && lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                result = await hub.PollAsync(poll.After, poll.Filter, poll.Limit, TimeSpan.Zero, connection.ConnectionClosed);
+            }
         }
         catch (Exception e) when (!connection.ConnectionClosed.IsCancellationRequested)
         {
             LogHandedOver(logger, e, asked.RequestId);
             return Answered.Failed;
         }
-        catch (Exception)
+        catch (Exception e)
         {
-            // The client left while its poll failed: there is no one to answer.
+            // The client left: there is no one to answer (a cancelled wait, or a failure on the way out).
+            if (e is not OperationCanceledException)
+            {
+                LogFailedAfterLeaving(logger, e, asked.RequestId);
+            }
+            LogRequest(RequestHead.PollPath, StatusCodes.Status499ClientClosedRequest, started, asked.RequestId);
+            return Answered.Closed;
         }
-        if (result is null || connection.ConnectionClosed.IsCancellationRequested)
+        if (connection.ConnectionClosed.IsCancellationRequested)
         {
             LogRequest(RequestHead.PollPath, StatusCodes.Status499ClientClosedRequest, started, asked.RequestId);
             return Answered.Closed;
@@ -562,6 +580,9 @@ public sealed partial class HubConnectionHandler(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection {ConnectionId} goes to Kestrel unread by the hub's connection handler")]
     private static partial void LogNotLooked(ILogger logger, Exception exception, string connectionId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Poll {RequestId} failed after its client left")]
+    private static partial void LogFailedAfterLeaving(ILogger logger, Exception exception, string requestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Poll {RequestId} failed on the hub's connection handler; the pipeline answers it")]
     private static partial void LogHandedOver(ILogger logger, Exception exception, string requestId);

@@ -198,12 +198,35 @@ public sealed class PollConnectionHandlerTests : IDisposable
 public sealed class PollConnectionHandlerFaultTests : IDisposable
 {
     private readonly FailingReads.Switch _failing = new();
+    private readonly RequestLogSink _log = new();
     private readonly LiveHub _hub;
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
 
     public PollConnectionHandlerFaultTests() => _hub = new LiveHub(
         new Dictionary<string, string?> { ["Hub:StalledWriteTimeout"] = "00:00:01" },
-        services: services => FailingReads.Decorate(services, _failing));
+        services: services =>
+        {
+            FailingReads.Decorate(services, _failing);
+            services.AddSingleton<ILogEventSink>(_log);
+        });
+
+    [Fact]
+    public async Task A_client_that_leaves_a_parked_poll_costs_no_store_read()
+    {
+        var head = await _hub.Client.PublishSeqAsync("a", "task.started");
+        var feed = _hub.Factory.Services.GetRequiredService<IEventFeed>();
+        var reads = _failing.Reads;
+        await using (var raw = await RawConnection.OpenAsync(_hub, _timeout.Token))
+        {
+            // At the head: it parks without a read.
+            await raw.SendAsync($"GET /events?after={head}&task=a&wait=60 HTTP/1.1\r\nHost: {_hub.BaseAddress.Authority}\r\nX-Request-ID: gone-1\r\n\r\n");
+            await LiveHub.EventuallyAsync(() => feed.GetStats().Total == 1, _timeout.Token);
+        }
+        // The marker: the poll's last act is its 499 line.
+        await LiveHub.EventuallyAsync(() => _log.Lines.Any(line => line.Contains("gone-1", StringComparison.Ordinal)), _timeout.Token);
+        Assert.Contains("responded 499", _log.Lines.Single(line => line.Contains("gone-1", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Equal(reads, _failing.Reads);
+    }
 
     public void Dispose()
     {

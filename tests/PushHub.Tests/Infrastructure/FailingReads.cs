@@ -5,7 +5,7 @@ using PushHub.Storage;
 
 namespace PushHub.Tests.Infrastructure;
 
-/// <summary>The hub's <see cref="IPollingStore"/> with page reads that fail while a switch is on; every other call as it is.</summary>
+/// <summary>The hub's <see cref="IPollingStore"/> with page reads counted, and failing while a switch is on; every other call as it is.</summary>
 public class FailingReads : DispatchProxy
 {
     private IPollingStore _inner = null!;
@@ -15,12 +15,18 @@ public class FailingReads : DispatchProxy
     public sealed class Switch
     {
         private int _failures;
+        private int _reads;
 
         public volatile bool On;
 
         public int Failures => Volatile.Read(ref _failures);
 
+        /// <summary>Every page read asked for, failed or not.</summary>
+        public int Reads => Volatile.Read(ref _reads);
+
         internal void Count() => Interlocked.Increment(ref _failures);
+
+        internal void CountRead() => Interlocked.Increment(ref _reads);
     }
 
     /// <summary>Wraps the registered store (the last registration of <see cref="IPollingStore"/>).</summary>
@@ -40,7 +46,11 @@ public class FailingReads : DispatchProxy
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
-        if (targetMethod!.Name == nameof(IPollingStore.ReadPageAsync) && _switch.On)
+        if (targetMethod!.Name == nameof(IPollingStore.ReadPageAsync))
+        {
+            _switch.CountRead();
+        }
+        if (targetMethod.Name == nameof(IPollingStore.ReadPageAsync) && _switch.On)
         {
             _switch.Count();
             return Task.FromException<EventPage>(new InvalidOperationException("a page read failed (injected by the test)"));
