@@ -62,14 +62,13 @@ public sealed partial class HubConnectionHandler(
     IServiceProvider services,
     ILogger<HubConnectionHandler> logger)
 {
-    private static ReadOnlySpan<byte> StreamHeadStart => "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nDate: "u8;
-    private static ReadOnlySpan<byte> ServerHeader => "\r\nServer: Kestrel"u8;
-    private static ReadOnlySpan<byte> StreamHeadMiddle => "\r\nCache-Control: no-cache\r\nConnection: close\r\nX-Request-ID: "u8;
-    private static ReadOnlySpan<byte> StreamHeadEnd => "\r\nX-Accel-Buffering: no\r\n\r\n"u8;
-
+    private static ReadOnlySpan<byte> StreamHead =>
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\nX-Accel-Buffering: no"u8;
     private static ReadOnlySpan<byte> PollHeadStart => "HTTP/1.1 200 OK\r\nContent-Length: "u8;
     private static ReadOnlySpan<byte> CloseHeader => "\r\nConnection: close"u8;
-    private static ReadOnlySpan<byte> JsonType => "\r\nContent-Type: application/json; charset=utf-8\r\nDate: "u8;
+    private static ReadOnlySpan<byte> JsonType => "\r\nContent-Type: application/json; charset=utf-8"u8;
+    private static ReadOnlySpan<byte> DateHeaderName => "\r\nDate: "u8;
+    private static ReadOnlySpan<byte> ServerHeader => "\r\nServer: Kestrel"u8;
     private static ReadOnlySpan<byte> RequestIdHeader => "\r\nX-Request-ID: "u8;
     private static ReadOnlySpan<byte> HeadEnd => "\r\n\r\n"u8;
     private static ReadOnlySpan<byte> EventsStart => "{\"events\":["u8;
@@ -98,29 +97,31 @@ public sealed partial class HubConnectionHandler(
         var input = connection.Transport.Input;
         StallWatchdog.Guard? stalls = null;
         CancellationTokenSource? pollEnds = null;
+        // One source for every head this connection waits for, re-armed for each (no source nor timer per poll).
+        var reading = ReadingSource(connection);
         try
         {
             for (var served = 0; ; served++)
             {
                 ReadResult read;
-                using (var waiting = ReadToken(connection, served == 0))
+                try
                 {
-                    try
-                    {
-                        read = await input.ReadAsync(waiting.Token);
-                    }
-                    catch (Exception e) when (served == 0)
-                    {
-                        LogNotLooked(logger, e, connection.ConnectionId);
-                        await next(connection);
-                        return;
-                    }
-                    catch (Exception)
-                    {
-                        // Idle past the keep-alive timeout, a stopping server or a broken connection: closed, as
-                        // Kestrel closes an idle kept-alive connection.
-                        return;
-                    }
+                    Arm(reading, served == 0);
+                    read = await input.ReadAsync(reading.Token);
+                    reading.CancelAfter(Timeout.Infinite);
+                }
+                catch (Exception e) when (served == 0)
+                {
+                    LogNotLooked(logger, e, connection.ConnectionId);
+                    reading.Dispose();
+                    await next(connection);
+                    return;
+                }
+                catch (Exception)
+                {
+                    // Idle past the keep-alive timeout, a stopping server or a broken connection: closed, as
+                    // Kestrel closes an idle kept-alive connection.
+                    return;
                 }
                 if (served > 0 && read.Buffer.IsEmpty && read.IsCompleted)
                 {
@@ -152,12 +153,14 @@ public sealed partial class HubConnectionHandler(
                     stalls = null;
                     pollEnds?.Dispose();
                     pollEnds = null;
+                    reading.Dispose();
                     await next(connection);
                     return;
                 }
                 input.AdvanceTo(read.Buffer.GetPosition(head!.Length));
                 if (request is StreamRequest stream)
                 {
+                    reading.Dispose(); // an open stream holds no more than it must (the idle row)
                     await StreamAsync(connection, stream);
                     return;
                 }
@@ -177,6 +180,7 @@ public sealed partial class HubConnectionHandler(
                         stalls = null;
                         pollEnds.Dispose();
                         pollEnds = null;
+                        reading.Dispose();
                         PutBack(connection, head);
                         await next(connection);
                         return;
@@ -189,6 +193,7 @@ public sealed partial class HubConnectionHandler(
         {
             stalls?.Dispose();
             pollEnds?.Dispose();
+            reading.Dispose();
         }
     }
 
@@ -233,21 +238,21 @@ public sealed partial class HubConnectionHandler(
 
     private sealed record PollAsked(PollRequest Poll, string RequestId) : Request(RequestId);
 
+    // A read ends when the connection does or the server asks it to close (a stopping server must not wait on it).
+    private static CancellationTokenSource ReadingSource(ConnectionContext connection) =>
+        connection.Features.Get<IConnectionLifetimeNotificationFeature>() is { } lifetimeFeature
+            ? CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, lifetimeFeature.ConnectionClosedRequested)
+            : CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+
     // The first read waits for as long as Kestrel would wait for a head (RequestHeadersTimeout), a later one as long as
-    // Kestrel keeps an idle connection (KeepAliveTimeout), each when finite; neither longer than the connection lives
-    // or the server asks it to close (a stopping server must not wait on it).
-    private CancellationTokenSource ReadToken(ConnectionContext connection, bool first)
+    // Kestrel keeps an idle connection (KeepAliveTimeout), each when finite.
+    private void Arm(CancellationTokenSource reading, bool first)
     {
-        var lifetimeFeature = connection.Features.Get<IConnectionLifetimeNotificationFeature>();
-        var waiting = lifetimeFeature is null
-            ? CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed)
-            : CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, lifetimeFeature.ConnectionClosedRequested);
         var timeout = first ? _limits.RequestHeadersTimeout : _limits.KeepAliveTimeout;
         if (timeout > TimeSpan.Zero && timeout.TotalMilliseconds < int.MaxValue)
         {
-            waiting.CancelAfter(timeout);
+            reading.CancelAfter(timeout);
         }
-        return waiting;
     }
 
     private async Task<Request?> AcceptStreamAsync(ConnectionContext connection, RequestHead head)
@@ -462,15 +467,8 @@ public sealed partial class HubConnectionHandler(
 
     private void WriteStreamHead(PipeWriter output, string requestId)
     {
-        output.Write(StreamHeadStart);
-        output.Write(Date());
-        if (_serverHeader)
-        {
-            output.Write(ServerHeader);
-        }
-        output.Write(StreamHeadMiddle);
-        WriteAscii(output, requestId);
-        output.Write(StreamHeadEnd);
+        output.Write(StreamHead);
+        WriteHeadEnd(output, requestId);
     }
 
     // The endpoint's body byte for byte ({"events":[…],"last_seq":N,"truncated":B}), its length known before it is
@@ -489,7 +487,12 @@ public sealed partial class HubConnectionHandler(
         }
         output.Write(PollHeadStart);
         WriteNumber(output, length);
-        WriteCommonHeaders(output, JsonType, requestId, close);
+        if (close)
+        {
+            output.Write(CloseHeader);
+        }
+        output.Write(JsonType);
+        WriteHeadEnd(output, requestId);
         output.Write(EventsStart);
         for (var i = 0; i < events.Count; i++)
         {
@@ -505,13 +508,10 @@ public sealed partial class HubConnectionHandler(
         output.Write(result.Truncated ? "true}"u8 : "false}"u8);
     }
 
-    private void WriteCommonHeaders(PipeWriter output, ReadOnlySpan<byte> contentType, string requestId, bool close)
+    // The headers every answer's head ends with: Date, Server (as Kestrel sends it), X-Request-ID, the empty line.
+    private void WriteHeadEnd(PipeWriter output, string requestId)
     {
-        if (close)
-        {
-            output.Write(CloseHeader);
-        }
-        output.Write(contentType);
+        output.Write(DateHeaderName);
         output.Write(Date());
         if (_serverHeader)
         {
