@@ -97,6 +97,7 @@ public sealed partial class HubConnectionHandler(
         var input = connection.Transport.Input;
         StallWatchdog.Guard? stalls = null;
         CancellationTokenSource? pollEnds = null;
+        PollWaiter? waiter = null;
         // One source for every head this connection waits for, re-armed for each (no source nor timer per poll).
         var reading = ReadingSource(connection);
         try
@@ -153,6 +154,8 @@ public sealed partial class HubConnectionHandler(
                     stalls = null;
                     pollEnds?.Dispose();
                     pollEnds = null;
+                    waiter?.Dispose();
+                    waiter = null;
                     reading.Dispose();
                     await next(connection);
                     return;
@@ -169,7 +172,33 @@ public sealed partial class HubConnectionHandler(
                 stalls ??= watchdog.Watch(connection.ConnectionId, connection.Abort);
                 // A parked poll ends when the client leaves or the hub stops: one source for the connection's polls.
                 pollEnds ??= CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, lifetime.ApplicationStopping);
-                switch (await AnswerPollAsync(connection, (PollAsked)request, head.Close, stalls, pollEnds.Token))
+                // The wait is awaited in this frame, which lives as long as the connection, on the connection's waiter:
+                // a parked poll holds no state machine nor completion of its own (issue #15).
+                waiter ??= new PollWaiter(hub);
+                var asked = (PollAsked)request;
+                var started = Stopwatch.GetTimestamp();
+                PollResult? result = null;
+                Exception? failure = null;
+                try
+                {
+                    // The client leaving (the transport sees its FIN) cancels a parked poll, store reads included, as
+                    // RequestAborted does on the endpoint; the hub stopping answers it at once with what is there, as
+                    // stopWaiting does there. One token for both, made once per connection.
+                    try
+                    {
+                        result = await hub.PollAsync(asked.Poll.After, asked.Poll.Filter, asked.Poll.Limit, asked.Poll.Wait, pollEnds.Token, waiter: waiter);
+                    }
+                    catch (OperationCanceledException) when (!connection.ConnectionClosed.IsCancellationRequested
+                        && lifetime.ApplicationStopping.IsCancellationRequested)
+                    {
+                        result = await hub.PollAsync(asked.Poll.After, asked.Poll.Filter, asked.Poll.Limit, TimeSpan.Zero, connection.ConnectionClosed);
+                    }
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+                switch (await AnswerPollAsync(connection, asked, result, failure, started, head.Close, stalls))
                 {
                     case Answered.KeepAlive:
                         continue;
@@ -180,6 +209,8 @@ public sealed partial class HubConnectionHandler(
                         stalls = null;
                         pollEnds.Dispose();
                         pollEnds = null;
+                        waiter.Dispose();
+                        waiter = null;
                         reading.Dispose();
                         PutBack(connection, head);
                         await next(connection);
@@ -193,6 +224,7 @@ public sealed partial class HubConnectionHandler(
         {
             stalls?.Dispose();
             pollEnds?.Dispose();
+            waiter?.Dispose();
             reading.Dispose();
         }
     }
@@ -384,38 +416,22 @@ public sealed partial class HubConnectionHandler(
         }
     }
 
-    private async Task<Answered> AnswerPollAsync(ConnectionContext connection, PollAsked asked, bool close, StallWatchdog.Guard stalls,
-        CancellationToken ends)
+    // Answers a poll that has ended: its result, a failure the pipeline answers instead, or a client that left.
+    private async ValueTask<Answered> AnswerPollAsync(ConnectionContext connection, PollAsked asked, PollResult? result, Exception? failure,
+        long started, bool close, StallWatchdog.Guard stalls)
     {
-        var started = Stopwatch.GetTimestamp();
-        var poll = asked.Poll;
         var output = connection.Transport.Output;
-        // The client leaving (the transport sees its FIN) cancels a parked poll, store reads included, as
-        // RequestAborted does on the endpoint; the hub stopping answers it at once with what is there, as stopWaiting
-        // does there. One token for both, made once per connection, so a poll links nothing of its own.
-        PollResult result;
-        try
+        if (failure is not null && !connection.ConnectionClosed.IsCancellationRequested)
         {
-            try
-            {
-                result = await hub.PollAsync(poll.After, poll.Filter, poll.Limit, poll.Wait, ends);
-            }
-            catch (OperationCanceledException) when (!connection.ConnectionClosed.IsCancellationRequested && lifetime.ApplicationStopping.IsCancellationRequested)
-            {
-                result = await hub.PollAsync(poll.After, poll.Filter, poll.Limit, TimeSpan.Zero, connection.ConnectionClosed);
-            }
-        }
-        catch (Exception e) when (!connection.ConnectionClosed.IsCancellationRequested)
-        {
-            LogHandedOver(logger, e, asked.RequestId);
+            LogHandedOver(logger, failure, asked.RequestId);
             return Answered.Failed;
         }
-        catch (Exception e)
+        if (failure is not null)
         {
             // The client left: there is no one to answer (a cancelled wait, or a failure on the way out).
-            if (e is not OperationCanceledException)
+            if (failure is not OperationCanceledException)
             {
-                LogFailedAfterLeaving(logger, e, asked.RequestId);
+                LogFailedAfterLeaving(logger, failure, asked.RequestId);
             }
             LogRequest(RequestHead.PollPath, StatusCodes.Status499ClientClosedRequest, started, asked.RequestId);
             return Answered.Closed;
@@ -427,7 +443,7 @@ public sealed partial class HubConnectionHandler(
         }
         var closing = close || lifetime.ApplicationStopping.IsCancellationRequested
             || connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested.IsCancellationRequested == true;
-        WritePollAnswer(output, result, asked.RequestId, closing);
+        WritePollAnswer(output, result!, asked.RequestId, closing);
         stalls.Begin();
         var sent = await FlushAsync(connection);
         stalls.End();

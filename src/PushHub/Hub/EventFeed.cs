@@ -98,7 +98,7 @@ public sealed class EventFeed : IEventFeed
     {
         foreach (var entry in listeners)
         {
-            if (entry.Removed || (entry.FiredIn != 0 && entry.FiredIn != batch)
+            if (entry.Removed || (entry.FiredIn != 0 && entry.FiredIn != batch) || stored.Seq <= entry.After
                 || (entry.Types is not null && !entry.Types.Contains(stored.Type)))
             {
                 continue;
@@ -190,31 +190,12 @@ public sealed class EventFeed : IEventFeed
         }
     }
 
-    public FeedRegistration Listen(EventFilter filter, IFeedListener listener, bool once = false)
+    public FeedRegistration Listen(EventFilter filter, IFeedListener listener)
     {
-        var entry = new Entry(listener, filter.Tasks, filter.Types);
-        long head;
+        var entry = new Entry(this, listener, filter.Tasks, filter.Types, once: false, after: long.MinValue);
         lock (_gate)
         {
-            if (once)
-            {
-                if (filter.Tasks is null)
-                {
-                    _onceAll.Items.Add(entry);
-                }
-                else
-                {
-                    foreach (var task in filter.Tasks)
-                    {
-                        if (!_onceByTask.TryGetValue(task, out var list))
-                        {
-                            _onceByTask[task] = list = new();
-                        }
-                        list.Items.Add(entry);
-                    }
-                }
-            }
-            else if (filter.Tasks is null)
+            if (filter.Tasks is null)
             {
                 _allTasks = [.. _allTasks, entry];
             }
@@ -227,9 +208,35 @@ public sealed class EventFeed : IEventFeed
                 }
                 _byTask = byTask;
             }
-            head = _head;
+            entry.Joined(_head);
         }
-        return once ? new FeedRegistration(head, () => RemoveOnce(entry)) : new FeedRegistration(head, () => Remove(filter, entry));
+        return entry;
+    }
+
+    public FeedRegistration ListenOnce(EventFilter filter, IFeedListener listener, long after = 0)
+    {
+        // The entry is the registration: a parked poll costs the feed one object.
+        var entry = new Entry(this, listener, filter.Tasks, filter.Types, once: true, after);
+        lock (_gate)
+        {
+            if (filter.Tasks is null)
+            {
+                _onceAll.Items.Add(entry);
+            }
+            else
+            {
+                foreach (var task in filter.Tasks)
+                {
+                    if (!_onceByTask.TryGetValue(task, out var list))
+                    {
+                        _onceByTask[task] = list = new();
+                    }
+                    list.Items.Add(entry);
+                }
+            }
+            entry.Joined(_head);
+        }
+        return entry;
     }
 
     private void RemoveOnce(Entry entry)
@@ -253,17 +260,17 @@ public sealed class EventFeed : IEventFeed
         }
     }
 
-    private void Remove(EventFilter filter, Entry entry)
+    private void Remove(Entry entry)
     {
         lock (_gate)
         {
-            if (filter.Tasks is null)
+            if (entry.Tasks is null)
             {
                 _allTasks = Without(_allTasks, entry);
                 return;
             }
             var byTask = _byTask;
-            foreach (var task in filter.Tasks)
+            foreach (var task in entry.Tasks)
             {
                 if (byTask.TryGetValue(task, out var existing))
                 {
@@ -316,14 +323,20 @@ public sealed class EventFeed : IEventFeed
         return new FeedStats(counts, all);
     }
 
-    // A class, not a record: entries are found and removed by reference.
-    private sealed class Entry(IFeedListener listener, IReadOnlySet<string>? tasks, IReadOnlySet<string>? types)
+    // A class, not a record: entries are found and removed by reference. Each is its listener's registration.
+    private sealed class Entry(EventFeed feed, IFeedListener listener, IReadOnlySet<string>? tasks, IReadOnlySet<string>? types, bool once,
+        long after) : FeedRegistration
     {
+        private int _disposed;
+
         public IFeedListener Listener { get; } = listener;
 
         public IReadOnlySet<string>? Tasks { get; } = tasks;
 
         public IReadOnlySet<string>? Types { get; } = types;
+
+        /// <summary>A one-shot listener's cursor: events at or below it pass it by.</summary>
+        public long After { get; } = after;
 
         /// <summary>A one-shot listener's batch (the feed's count of batches), set on the publishing thread when it
         /// got its first event; 0 while it waits. Read under the lock once that batch is put back.</summary>
@@ -333,6 +346,24 @@ public sealed class EventFeed : IEventFeed
         public bool Removed { get; set; }
 
         public bool IsDone => FiredIn != 0 || Removed;
+
+        public void Joined(long head) => StartHead = head;
+
+        public override void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+            if (once)
+            {
+                feed.RemoveOnce(this);
+            }
+            else
+            {
+                feed.Remove(this);
+            }
+        }
     }
 
     /// <summary>The one-shot listeners of one task (or of all tasks), with a count of those known to be done.</summary>

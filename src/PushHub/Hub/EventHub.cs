@@ -58,114 +58,69 @@ public sealed partial class EventHub
     /// <summary>Opens a subscription that follows nothing yet: a connection adds tasks with <see cref="Subscription.Follow"/>.</summary>
     public Subscription Open(IReadOnlySet<string>? types, long? after = null) => new(_store, _feed, types, after, _queueBytes, _counters);
 
+    internal TimeProvider Time => _time;
+
     /// <summary>
     /// Answers the events after <paramref name="after"/> matching <paramref name="filter"/>. With a
     /// <paramref name="wait"/>, when there are none yet, waits until one is committed or the time is up.
     /// </summary>
     /// <remarks>When <paramref name="stopWaiting"/> fires (the hub is shutting down) a parked poll answers at once,
-    /// as if its wait were up, so a restart is not held back by clients that will simply poll again.</remarks>
-    public async Task<PollResult> PollAsync(long after, EventFilter filter, int limit, TimeSpan wait, CancellationToken cancellationToken = default,
-        CancellationToken stopWaiting = default)
+    /// as if its wait were up, so a restart is not held back by clients that will simply poll again. A connection
+    /// that polls again and again passes its own <paramref name="waiter"/>; without one, the poll makes its own.</remarks>
+    public ValueTask<PollResult> PollAsync(long after, EventFilter filter, int limit, TimeSpan wait, CancellationToken cancellationToken = default,
+        CancellationToken stopWaiting = default, PollWaiter? waiter = null)
     {
         // A poll that asks again right after its answer has seen everything up to the feed's head and the store's:
         // the store has nothing for it that the feed will not hand it, so it parks without reading the store (issue
         // #15: ten thousand re-parking polls read the store twice each, on the cores their neighbours' wake-ups
-        // needed). Behind the store's head it reads: a feed that trails the store (cluster mode) skips events
-        // that retention or a failover removed, and only the store's page says so (truncated).
-        PollResult? result = null;
-        if (wait <= TimeSpan.Zero || after < _feed.Head || after < _store.HeadSeq)
+        // needed), and, with its connection's waiter, without allocating anything that lives until it wakes.
+        if (wait > TimeSpan.Zero && after >= _feed.Head && after >= _store.HeadSeq)
+        {
+            waiter ??= new PollWaiter(this, single: true);
+            if (waiter.TryPark(after, covered: after, truncated: false, filter, limit, _time.GetUtcNow() + wait, cancellationToken, stopWaiting))
+            {
+                return waiter.WaitAsync();
+            }
+        }
+        return new ValueTask<PollResult>(ReadThenWaitAsync(after, filter, limit, wait, cancellationToken, stopWaiting, waiter));
+    }
+
+    // Behind the store's head a poll reads first: a feed that trails the store (cluster mode) skips events that
+    // retention or a failover removed, and only the store's page says so (truncated).
+    private async Task<PollResult> ReadThenWaitAsync(long after, EventFilter filter, int limit, TimeSpan wait, CancellationToken cancellationToken,
+        CancellationToken stopWaiting, PollWaiter? waiter)
+    {
+        var result = await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
+        if (result.Events.Count > 0 || wait <= TimeSpan.Zero)
+        {
+            return result;
+        }
+        var deadline = _time.GetUtcNow() + wait;
+        // Everything matching up to here is known to be absent: no event of the filter after `after` up to `covered`.
+        var covered = result.Truncated ? after : result.LastSeq;
+        waiter ??= new PollWaiter(this, single: true);
+        // A parked poll is a one-shot listener: the first batch with a matching event hands it those events, so ten
+        // thousand polls woken by one publish answer from memory instead of querying the store each. It gets every
+        // event after the feed's head as it joined; one committed between the look at the store and joining would
+        // wake no one: look again.
+        while (!waiter.TryPark(after, covered, result.Truncated, filter, limit, deadline, cancellationToken, stopWaiting))
         {
             result = await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
-            if (result.Events.Count > 0 || wait <= TimeSpan.Zero)
+            if (result.Events.Count > 0)
             {
                 return result;
             }
+            covered = result.Truncated ? covered : result.LastSeq;
         }
-        // Everything matching up to here is known to be absent: no event of the filter after `after` up to `covered`.
-        var covered = result is { Truncated: false } ? result.LastSeq : after;
-
-        // One token to wait on; linked only when both can fire (the connection handler passes one token that does both).
-        using var linked = cancellationToken.CanBeCanceled && stopWaiting.CanBeCanceled
-            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopWaiting)
-            : null;
-        var waiting = linked?.Token ?? (cancellationToken.CanBeCanceled ? cancellationToken : stopWaiting);
-        var deadline = _time.GetUtcNow() + wait;
-        while (true)
-        {
-            // A parked poll is a one-shot listener: the first batch with a matching event hands it those events,
-            // so ten thousand polls woken by one publish answer from memory instead of querying the store each.
-            var waiter = new FeedWaiter(after, limit);
-            using (var registration = _feed.Listen(filter, waiter, once: true))
-            {
-                // The waiter gets every event after the feed's head as it joined; one committed between the look
-                // at the store and joining would wake no one: look again, unless that look reached the head.
-                if (registration.StartHead > covered)
-                {
-                    result = await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
-                    if (result.Events.Count > 0)
-                    {
-                        return result;
-                    }
-                    covered = result.Truncated ? covered : result.LastSeq;
-                }
-                var remaining = deadline - _time.GetUtcNow();
-                try
-                {
-                    await waiter.Task.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _time, waiting).ConfigureAwait(false);
-                }
-                catch (Exception exception) when (exception is TimeoutException
-                    || (exception is OperationCanceledException && stopWaiting.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
-                {
-                    // Nothing arrived in time (or the hub is stopping): answer empty, with last_seq advanced to the head.
-                    return await QueryAsync(after, filter, limit, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            var events = waiter.Received();
-            if (events.Count > 0)
-            {
-                return new PollResult(events, events[^1].Seq, result?.Truncated ?? false);
-            }
-            // The feed trails the store by the follower's hop: the batch that woke this poll held only events at or
-            // below the caller's cursor, which it has seen. Wait for the next one.
-        }
+        return await waiter.WaitAsync().ConfigureAwait(false);
     }
 
-    private async Task<PollResult> QueryAsync(long after, EventFilter filter, int limit, CancellationToken cancellationToken)
+    internal async Task<PollResult> QueryAsync(long after, EventFilter filter, int limit, CancellationToken cancellationToken)
     {
         // The page's own head: everything up to it is committed, so an empty filtered answer still advances the
         // caller's cursor to it without skipping an event it should have seen.
         var page = await _store.ReadPageAsync(new EventQuery(after, limit, filter.Tasks, filter.Types), cancellationToken).ConfigureAwait(false);
         return new PollResult(page.Events, page.NextCursor(after, upTo: null), page.ResetTo is not null);
-    }
-
-    /// <summary>Collects the matching events of the batch that woke it, in seq order, up to the page size.</summary>
-    private sealed class FeedWaiter(long after, int limit) : IFeedListener
-    {
-        private readonly TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly List<HubEvent> _events = [];
-
-        public Task Task => _arrived.Task;
-
-        public void OnEvent(HubEvent stored)
-        {
-            lock (_events)
-            {
-                if (stored.Seq > after && _events.Count < limit)
-                {
-                    _events.Add(stored);
-                }
-            }
-            _arrived.TrySetResult();
-        }
-
-        /// <summary>What has arrived so far; later events of the same batch are for the next poll.</summary>
-        public List<HubEvent> Received()
-        {
-            lock (_events)
-            {
-                return [.. _events];
-            }
-        }
     }
 }
 

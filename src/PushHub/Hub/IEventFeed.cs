@@ -20,10 +20,16 @@ public interface IEventFeed
     /// <summary>
     /// Starts handing matching events to <paramref name="listener"/>. It receives exactly the events with a seq
     /// above the returned registration's <see cref="FeedRegistration.StartHead"/>; everything up to that is in
-    /// the store already. A <paramref name="once"/> listener gets only the matching events of the first batch
-    /// that has any, and is then taken out by the feed (a parked long-poll).
+    /// the store already.
     /// </summary>
-    FeedRegistration Listen(EventFilter filter, IFeedListener listener, bool once = false);
+    FeedRegistration Listen(EventFilter filter, IFeedListener listener);
+
+    /// <summary>
+    /// A one-shot listener (a parked long-poll): it gets the matching events above <paramref name="after"/> of the
+    /// first batch that has any, and is then taken out by the feed. Events at or below <paramref name="after"/> (the
+    /// caller's cursor, which may be ahead of a trailing feed) neither reach it nor use it up.
+    /// </summary>
+    FeedRegistration ListenOnce(EventFilter filter, IFeedListener listener, long after = 0);
 
     /// <summary>How many listeners follow each task right now, and how many follow all tasks.</summary>
     FeedStats GetStats();
@@ -39,14 +45,12 @@ public interface IFeedListener
 }
 
 /// <summary>A listener's place in the feed; disposing it stops the events.</summary>
-public sealed class FeedRegistration(long startHead, Action unregister) : IDisposable
+public abstract class FeedRegistration : IDisposable
 {
-    private Action? _unregister = unregister;
-
     /// <summary>The feed's head when the listener joined: it gets every event after this seq.</summary>
-    public long StartHead { get; } = startHead;
+    public long StartHead { get; protected set; }
 
-    public void Dispose() => Interlocked.Exchange(ref _unregister, null)?.Invoke();
+    public abstract void Dispose();
 }
 
 /// <summary>Listener counts: per task, and those that follow every task.</summary>

@@ -44,7 +44,7 @@ public sealed class EventFeedTests
         var once = Enumerable.Range(0, 1000).Select(_ => new Recorder()).ToList();
         foreach (var recorder in once)
         {
-            feed.Listen(new EventFilter(["a"], null), recorder, once: true);
+            feed.ListenOnce(new EventFilter(["a"], null), recorder);
         }
         var steady = new Recorder();
         using var steadyRegistration = feed.Listen(new EventFilter(["a"], null), steady);
@@ -58,13 +58,55 @@ public sealed class EventFeedTests
     }
 
     [Fact]
+    public void A_one_shot_listener_is_not_used_up_by_events_at_or_below_its_cursor()
+    {
+        // A trailing feed hands out seqs the poll's caller has read already from the store.
+        var feed = new EventFeed();
+        var once = new Recorder();
+        using var registration = feed.ListenOnce(new EventFilter(["a"], null), once, after: 2);
+
+        feed.Publish([Event(1, "a"), Event(2, "a")]);
+        Assert.Equal(1, feed.GetStats().Total);
+        feed.Publish([Event(3, "a"), Event(4, "a")]);
+        feed.Publish([Event(5, "a")]);
+
+        Assert.Equal([3L, 4L], once.Seqs);
+        Assert.Equal(0, feed.GetStats().Total);
+    }
+
+    [Theory]
+    [InlineData("a")]
+    [InlineData("a", "a")]
+    [InlineData("a", "b")]
+    public void A_filters_task_set_behaves_as_a_set_of_ordinal_strings(params string[] tasks)
+    {
+        var set = new EventFilter(tasks, null).Tasks!;
+        var expected = new HashSet<string>(tasks, StringComparer.Ordinal);
+        string[][] others = [[], ["a"], ["A"], ["a", "b"], ["b"], ["a", "a"], ["a", "b", "c"]];
+
+        Assert.Equal(expected.Count, set.Count);
+        Assert.Equal(expected.Order(), set.Order());
+        Assert.True(set.Contains("a"));
+        Assert.False(set.Contains("A"));
+        foreach (var other in others)
+        {
+            Assert.Equal(expected.SetEquals(other), set.SetEquals(other));
+            Assert.Equal(expected.Overlaps(other), set.Overlaps(other));
+            Assert.Equal(expected.IsSubsetOf(other), set.IsSubsetOf(other));
+            Assert.Equal(expected.IsSupersetOf(other), set.IsSupersetOf(other));
+            Assert.Equal(expected.IsProperSubsetOf(other), set.IsProperSubsetOf(other));
+            Assert.Equal(expected.IsProperSupersetOf(other), set.IsProperSupersetOf(other));
+        }
+    }
+
+    [Fact]
     public void A_one_shot_listener_of_several_tasks_leaves_every_list_it_was_in()
     {
         var feed = new EventFeed();
         var once = new Recorder();
-        var registration = feed.Listen(new EventFilter(["a", "b", "c"], null), once, once: true);
+        var registration = feed.ListenOnce(new EventFilter(["a", "b", "c"], null), once);
         var all = new Recorder();
-        feed.Listen(EventFilter.All, all, once: true);
+        feed.ListenOnce(EventFilter.All, all);
 
         feed.Publish([Event(1, "b")]);
         feed.Publish([Event(2, "a"), Event(3, "c")]);
@@ -80,7 +122,7 @@ public sealed class EventFeedTests
     {
         var feed = new EventFeed();
         var once = new Recorder();
-        var registration = feed.Listen(new EventFilter(["a"], ["wanted"]), once, once: true);
+        var registration = feed.ListenOnce(new EventFilter(["a"], ["wanted"]), once);
 
         feed.Publish([Event(1, "a", "other")]);
         Assert.Equal(1, feed.GetStats().Total);
@@ -100,7 +142,7 @@ public sealed class EventFeedTests
         var registrations = new FeedRegistration[pollers.Count];
         for (var i = 0; i < pollers.Count; i++)
         {
-            registrations[i] = feed.Listen(new EventFilter(i % 3 == 0 ? ["a", "b"] : ["a"], null), pollers[i], once: true);
+            registrations[i] = feed.ListenOnce(new EventFilter(i % 3 == 0 ? ["a", "b"] : ["a"], null), pollers[i]);
         }
         for (var seq = 1; seq <= 20; seq++)
         {
@@ -113,7 +155,7 @@ public sealed class EventFeedTests
                     continue; // still parked
                 }
                 registrations[i].Dispose(); // timed out without firing, or a no-op after firing
-                registrations[i] = feed.Listen(new EventFilter(i % 3 == 0 ? ["a", "b"] : ["a"], null), pollers[i], once: true);
+                registrations[i] = feed.ListenOnce(new EventFilter(i % 3 == 0 ? ["a", "b"] : ["a"], null), pollers[i]);
             }
         }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -99,10 +100,109 @@ public sealed class LongPollTests
         });
     }
 
+    [Fact]
+    public async Task A_connections_next_poll_is_not_woken_by_the_rest_of_the_batch_that_woke_the_one_before()
+    {
+        await WithHubAsync(async (store, feed, hub, timeout) =>
+        {
+            using var waiter = new PollWaiter(hub);
+            // Holds the batch's second event back from the parked polls until the connection's next poll is parked.
+            using var held = new ManualResetEventSlim();
+            using var gate = feed.Listen(new EventFilter(["a"], null), new HoldAt(2, held));
+            var first = hub.PollAsync(after: 0, new EventFilter(["a"], null), limit: 100, LongWait, timeout, waiter: waiter);
+            var batch = (await store.AppendAsync([Input("a"), Input("a")])).Select(outcome => outcome.Event).ToList();
+            var publishing = Task.Run(() => feed.Publish(batch), timeout);
+
+            var answer = await first;
+            Assert.Equal([1L], answer.Events.Select(e => e.Seq));
+            // The next poll on the same waiter, for another task: seq 2 still reaches the first poll's place in the
+            // feed, and must not end this one.
+            var next = hub.PollAsync(after: 2, new EventFilter(["c"], null), limit: 100, LongWait, timeout, waiter: waiter);
+            held.Set();
+            await publishing;
+            // Whatever seq 2 did to the waiter, it did on the publishing thread, which is done.
+            Assert.False(next.IsCompleted);
+            var later = (await store.AppendAsync([Input("c")])).Single().Event;
+            feed.Publish([later]);
+
+            Assert.Equal([3L], (await next).Events.Select(e => e.Seq));
+        });
+    }
+
+    [Fact]
+    public async Task A_waiter_used_again_times_out_each_poll_at_its_own_deadline_and_wakes_the_next()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await WithHubAsync(async (store, feed, hub, timeout) =>
+        {
+            using var waiter = new PollWaiter(hub);
+            var seen = (await store.AppendAsync([Input("a")])).Single().Event;
+            feed.Publish([seen]);
+
+            for (var round = 0; round < 2; round++)
+            {
+                var poll = hub.PollAsync(after: 1, new EventFilter(["a"], null), limit: 100, TimeSpan.FromSeconds(30), timeout, waiter: waiter);
+                time.Advance(TimeSpan.FromSeconds(30));
+                var empty = await poll;
+                Assert.Empty(empty.Events);
+                Assert.Equal(1, empty.LastSeq);
+            }
+            var woken = hub.PollAsync(after: 1, new EventFilter(["a"], null), limit: 100, TimeSpan.FromSeconds(30), timeout, waiter: waiter);
+            feed.Publish([(await store.AppendAsync([Input("a")])).Single().Event]);
+            Assert.Equal([2L], (await woken).Events.Select(e => e.Seq));
+        }, time);
+    }
+
+    [Fact]
+    public async Task A_cancelled_poll_leaves_its_waiter_ready_for_the_next()
+    {
+        await WithHubAsync(async (store, feed, hub, timeout) =>
+        {
+            using var waiter = new PollWaiter(hub);
+            using var leaving = CancellationTokenSource.CreateLinkedTokenSource(timeout);
+            var cancelled = hub.PollAsync(after: 0, EventFilter.All, limit: 100, LongWait, leaving.Token, waiter: waiter);
+            await leaving.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await cancelled);
+            Assert.Equal(0, feed.GetStats().Total);
+
+            var next = hub.PollAsync(after: 0, EventFilter.All, limit: 100, LongWait, timeout, waiter: waiter);
+            feed.Publish([(await store.AppendAsync([Input()])).Single().Event]);
+            Assert.Equal([1L], (await next).Events.Select(e => e.Seq));
+        });
+    }
+
+    [Fact]
+    public async Task A_stopping_hub_answers_a_parked_poll_with_what_is_there()
+    {
+        await WithHubAsync(async (store, feed, hub, timeout) =>
+        {
+            using var stopping = new CancellationTokenSource();
+            var poll = hub.PollAsync(after: 0, EventFilter.All, limit: 100, LongWait, timeout, stopping.Token);
+            // Committed, not yet handed out by the feed: the answer on stopping is the store's.
+            await store.AppendAsync([Input()]);
+            await stopping.CancelAsync();
+
+            var result = await poll;
+            Assert.Equal([1L], result.Events.Select(e => e.Seq));
+        });
+    }
+
+    /// <summary>Blocks the feed's publishing thread at one seq until released.</summary>
+    private sealed class HoldAt(long seq, ManualResetEventSlim released) : IFeedListener
+    {
+        public void OnEvent(HubEvent stored)
+        {
+            if (stored.Seq == seq)
+            {
+                released.Wait();
+            }
+        }
+    }
+
     /// <summary>Longer than the test's own timeout: a poll that answers did so because something woke it.</summary>
     private static readonly TimeSpan LongWait = TimeSpan.FromMinutes(10);
 
-    private static async Task WithHubAsync(Func<CountingStore, EventFeed, EventHub, CancellationToken, Task> test)
+    private static async Task WithHubAsync(Func<CountingStore, EventFeed, EventHub, CancellationToken, Task> test, TimeProvider? time = null)
     {
         var directory = TestPaths.NewTempDirectory();
         try
@@ -111,7 +211,7 @@ public sealed class LongPollTests
             var store = new CountingStore(storage.Events);
             var feed = new EventFeed();
             feed.Initialize(0);
-            var hub = new EventHub(store, feed, Options.Create(new HubOptions()), TimeProvider.System, new SubscriberCounters());
+            var hub = new EventHub(store, feed, Options.Create(new HubOptions()), time ?? TimeProvider.System, new SubscriberCounters());
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await test(store, feed, hub, timeout.Token);
         }

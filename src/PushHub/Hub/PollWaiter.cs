@@ -1,0 +1,250 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
+
+namespace PushHub.Hub;
+
+/// <summary>
+/// A parked long-poll, made to be parked again: the one completion, timer and token registration a kept-alive
+/// connection's polls wait on one after another, so that a poll parked again after its answer allocates next to nothing
+/// that lives until the next wake-up (issue #15: ten thousand re-parked polls each brought a state machine, a
+/// completion source, a timeout's promise and timer, which every collection during the wake-up burst copied).
+/// </summary>
+/// <remarks>One poll at a time; awaited once per poll, as <see cref="ValueTask{TResult}"/>s are. Dispose it with its
+/// connection. <see cref="EventHub.PollAsync"/> makes a single-use one when it is given none.</remarks>
+public sealed class PollWaiter : IValueTaskSource<PollResult>, IDisposable
+{
+    // A timer call from a poll before this one (already on its way when that poll was answered) lands well before this
+    // poll's deadline; a timer is never that early for its own.
+    private static readonly TimeSpan StaleTimerMargin = TimeSpan.FromMilliseconds(50);
+    private static readonly TimerCallback TimeUp = state => ((PollWaiter)state!).OnTimeUp();
+    private static readonly Action<object?> Cancelled = state => ((PollWaiter)state!).TryEnd(Ending.Cancelled);
+    private static readonly Action<object?> Stopping = state => ((PollWaiter)state!).TryEnd(Ending.Stopping);
+
+    private const int Idle = 0;
+    private const int Waiting = 1;
+    private const int Ended = 2;
+
+    private readonly EventHub _hub;
+    private readonly bool _single;
+    private readonly Action _queried;
+    private ManualResetValueTaskSourceCore<PollResult> _core = new() { RunContinuationsAsynchronously = true };
+    private int _state;
+    private ITimer? _timer;
+    private long _due;
+    private Parked? _parked;
+    private FeedRegistration? _registration;
+    private CancellationTokenRegistration _onCancel;
+    private CancellationTokenRegistration _onStop;
+    private ConfiguredTaskAwaitable<PollResult>.ConfiguredTaskAwaiter _query;
+    private long _after;
+    private EventFilter _filter = EventFilter.All;
+    private int _limit;
+    private bool _truncated;
+    private CancellationToken _cancellationToken;
+
+    public PollWaiter(EventHub hub)
+        : this(hub, single: false)
+    {
+    }
+
+    internal PollWaiter(EventHub hub, bool single)
+    {
+        _hub = hub;
+        _single = single;
+        _queried = OnQueried;
+    }
+
+    private enum Ending { Arrived, TimeUp, Cancelled, Stopping }
+
+    /// <summary>
+    /// Joins the feed for the events matching <paramref name="filter"/> above <paramref name="after"/>, unless one was
+    /// handed out after <paramref name="covered"/> (the seq up to which the caller knows there is nothing for it) before
+    /// it joined: then false, and the caller reads the store again. True when parked: await <see cref="WaitAsync"/>.
+    /// </summary>
+    internal bool TryPark(long after, long covered, bool truncated, EventFilter filter, int limit, DateTimeOffset deadline,
+        CancellationToken cancellationToken, CancellationToken stopWaiting)
+    {
+        if (Volatile.Read(ref _state) != Idle)
+        {
+            throw new InvalidOperationException("A poll waiter parks one poll at a time.");
+        }
+        var parked = new Parked(this, limit);
+        var registration = _hub.Feed.ListenOnce(filter, parked, after);
+        if (registration.StartHead > covered)
+        {
+            registration.Dispose();
+            return false;
+        }
+        _core.Reset();
+        (_after, _filter, _limit, _truncated, _cancellationToken, _registration) = (after, filter, limit, truncated, cancellationToken, registration);
+        var time = _hub.Time;
+        var remaining = deadline - time.GetUtcNow();
+        remaining = remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+        _due = time.GetTimestamp() + (long)(remaining.TotalSeconds * time.TimestampFrequency);
+        Volatile.Write(ref _parked, parked);
+        // Waiting from here: each way of ending is one exchange from it, whichever comes first.
+        Interlocked.Exchange(ref _state, Waiting);
+        if (_timer is null)
+        {
+            _timer = time.CreateTimer(TimeUp, this, remaining, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _timer.Change(remaining, Timeout.InfiniteTimeSpan);
+        }
+        _onCancel = cancellationToken.UnsafeRegister(Cancelled, this);
+        _onStop = stopWaiting.UnsafeRegister(Stopping, this);
+        // An event that reached it before it was waiting did not end the wait: it does now.
+        if (parked.HasEvents)
+        {
+            TryEnd(Ending.Arrived);
+        }
+        return true;
+    }
+
+    /// <summary>The parked poll's answer: the events that woke it, or when its time is up or the hub stops, the store's
+    /// answer (empty, with last_seq advanced to the head).</summary>
+    internal ValueTask<PollResult> WaitAsync() => new(this, _core.Version);
+
+    public void Dispose() => _timer?.Dispose();
+
+    private void OnArrived(Parked parked)
+    {
+        if (Volatile.Read(ref _parked) == parked)
+        {
+            TryEnd(Ending.Arrived);
+        }
+    }
+
+    private void OnTimeUp()
+    {
+        if (_hub.Time.GetTimestamp() + (long)(StaleTimerMargin.TotalSeconds * _hub.Time.TimestampFrequency) >= Volatile.Read(ref _due))
+        {
+            TryEnd(Ending.TimeUp);
+        }
+    }
+
+    private void TryEnd(Ending ending)
+    {
+        if (Interlocked.CompareExchange(ref _state, Ended, Waiting) != Waiting)
+        {
+            return;
+        }
+        switch (ending)
+        {
+            case Ending.Arrived:
+                _core.SetResult(null!); // the answer is taken from what has arrived when it is read
+                break;
+            case Ending.Cancelled:
+                _core.SetException(new OperationCanceledException(_cancellationToken));
+                break;
+            default:
+                try
+                {
+                    _query = _hub.QueryAsync(_after, _filter, _limit, _cancellationToken).ConfigureAwait(false).GetAwaiter();
+                }
+                catch (Exception e)
+                {
+                    _core.SetException(e);
+                    return;
+                }
+                if (_query.IsCompleted)
+                {
+                    OnQueried();
+                }
+                else
+                {
+                    _query.UnsafeOnCompleted(_queried);
+                }
+                break;
+        }
+    }
+
+    private void OnQueried()
+    {
+        try
+        {
+            _core.SetResult(_query.GetResult());
+        }
+        catch (Exception e)
+        {
+            _core.SetException(e);
+        }
+    }
+
+    PollResult IValueTaskSource<PollResult>.GetResult(short token)
+    {
+        try
+        {
+            // Later events of the batch that woke it are taken too, if they are there by now; the rest are the next poll's.
+            return _core.GetResult(token) ?? _parked!.Answer(_truncated);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    private void Release()
+    {
+        if (_single)
+        {
+            _timer?.Dispose();
+        }
+        else
+        {
+            _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+        _onCancel.Unregister();
+        _onStop.Unregister();
+        _registration?.Dispose();
+        (_registration, _query, _filter, _cancellationToken) = (null, default, EventFilter.All, default);
+        Volatile.Write(ref _parked, null);
+        Volatile.Write(ref _state, Idle);
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<PollResult>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<PollResult>.OnCompleted(Action<object?> continuation, object? state, short token,
+        ValueTaskSourceOnCompletedFlags flags) => _core.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>One parked poll's place in the feed: collects the matching events of the batch that wakes it, in seq
+    /// order, up to the page size. Events that reach one after its poll was answered stay here, for no one.</summary>
+    private sealed class Parked(PollWaiter waiter, int limit) : IFeedListener
+    {
+        private List<HubEvent>? _events;
+
+        public bool HasEvents
+        {
+            get
+            {
+                lock (this)
+                {
+                    return _events is not null;
+                }
+            }
+        }
+
+        public void OnEvent(HubEvent stored)
+        {
+            lock (this)
+            {
+                _events ??= [];
+                if (_events.Count < limit)
+                {
+                    _events.Add(stored);
+                }
+            }
+            waiter.OnArrived(this);
+        }
+
+        public PollResult Answer(bool truncated)
+        {
+            lock (this)
+            {
+                var events = _events!.ToArray();
+                return new PollResult(events, events[^1].Seq, truncated);
+            }
+        }
+    }
+}
