@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 
@@ -11,18 +12,19 @@ namespace PushHub.Hub;
 /// </summary>
 /// <remarks>One poll at a time; awaited once per poll, as <see cref="ValueTask{TResult}"/>s are. Dispose it with its
 /// connection. <see cref="EventHub.PollAsync"/> makes a single-use one when it is given none.</remarks>
-public sealed class PollWaiter : IValueTaskSource<PollResult>, IDisposable
+public sealed class PollWaiter : IValueTaskSource<PollResult>, IThreadPoolWorkItem, IDisposable
 {
-    // A timer call from a poll before this one (already on its way when that poll was answered) lands well before this
-    // poll's deadline; a timer is never that early for its own.
-    private static readonly TimeSpan StaleTimerMargin = TimeSpan.FromMilliseconds(50);
     private static readonly TimerCallback TimeUp = state => ((PollWaiter)state!).OnTimeUp();
-    private static readonly Action<object?> Cancelled = state => ((PollWaiter)state!).TryEnd(Ending.Cancelled);
-    private static readonly Action<object?> Stopping = state => ((PollWaiter)state!).TryEnd(Ending.Stopping);
+    private static readonly Action<object?> Cancelled = state => ((PollWaiter)state!).OnToken(Ending.Cancelled);
+    private static readonly Action<object?> Stopping = state => ((PollWaiter)state!).OnToken(Ending.Stopping);
 
+    // _state is a poll's generation (its count on this waiter) shifted left twice, with one of these in the low bits: a
+    // call meant for an earlier poll (a late event of the batch that woke it, a timer call already on its way when it
+    // was answered) names that poll's generation, and cannot end the next one.
     private const int Idle = 0;
     private const int Waiting = 1;
     private const int Ended = 2;
+    private const int StateBits = 3;
 
     private readonly EventHub _hub;
     private readonly bool _single;
@@ -64,11 +66,13 @@ public sealed class PollWaiter : IValueTaskSource<PollResult>, IDisposable
     internal bool TryPark(long after, long covered, bool truncated, EventFilter filter, int limit, DateTimeOffset deadline,
         CancellationToken cancellationToken, CancellationToken stopWaiting)
     {
-        if (Volatile.Read(ref _state) != Idle)
+        var idle = Volatile.Read(ref _state);
+        if ((idle & StateBits) != Idle)
         {
             throw new InvalidOperationException("A poll waiter parks one poll at a time.");
         }
-        var parked = new Parked(this, limit);
+        var generation = (idle >> 2) + 1;
+        var parked = new Parked(this, limit, generation);
         var registration = _hub.Feed.ListenOnce(filter, parked, after);
         if (registration.StartHead > covered)
         {
@@ -83,7 +87,7 @@ public sealed class PollWaiter : IValueTaskSource<PollResult>, IDisposable
         _due = time.GetTimestamp() + (long)(remaining.TotalSeconds * time.TimestampFrequency);
         Volatile.Write(ref _parked, parked);
         // Waiting from here: each way of ending is one exchange from it, whichever comes first.
-        Interlocked.Exchange(ref _state, Waiting);
+        Interlocked.Exchange(ref _state, (generation << 2) | Waiting);
         if (_timer is null)
         {
             _timer = time.CreateTimer(TimeUp, this, remaining, Timeout.InfiniteTimeSpan);
@@ -97,7 +101,7 @@ public sealed class PollWaiter : IValueTaskSource<PollResult>, IDisposable
         // An event that reached it before it was waiting did not end the wait: it does now.
         if (parked.HasEvents)
         {
-            TryEnd(Ending.Arrived);
+            TryEnd(Ending.Arrived, generation);
         }
         return true;
     }
@@ -106,27 +110,47 @@ public sealed class PollWaiter : IValueTaskSource<PollResult>, IDisposable
     /// answer (empty, with last_seq advanced to the head).</summary>
     internal ValueTask<PollResult> WaitAsync() => new(this, _core.Version);
 
-    public void Dispose() => _timer?.Dispose();
-
-    private void OnArrived(Parked parked)
+    /// <summary>Ends the timer; with no poll parked (a connection's polls are over when it is disposed).</summary>
+    public void Dispose()
     {
-        if (Volatile.Read(ref _parked) == parked)
-        {
-            TryEnd(Ending.Arrived);
-        }
+        Debug.Assert((Volatile.Read(ref _state) & StateBits) != Waiting, "disposed with a poll parked");
+        _timer?.Dispose();
     }
 
+    private void OnArrived(Parked parked) => TryEnd(Ending.Arrived, parked.Generation);
+
+    // The timer is the connection's: a call may be one meant for the poll before, already on its way when that poll was
+    // answered. Only a call at or past the waiting poll's own deadline ends it; an early one arms the timer again for
+    // what is left of it (the poll's own, if the timer ran early by its clock).
     private void OnTimeUp()
     {
-        if (_hub.Time.GetTimestamp() + (long)(StaleTimerMargin.TotalSeconds * _hub.Time.TimestampFrequency) >= Volatile.Read(ref _due))
+        var state = Volatile.Read(ref _state);
+        if ((state & StateBits) != Waiting)
         {
-            TryEnd(Ending.TimeUp);
+            return;
+        }
+        var left = Volatile.Read(ref _due) - _hub.Time.GetTimestamp();
+        if (left > 0)
+        {
+            _timer?.Change(TimeSpan.FromSeconds((double)left / _hub.Time.TimestampFrequency), Timeout.InfiniteTimeSpan);
+            return;
+        }
+        TryEnd(Ending.TimeUp, state >> 2);
+    }
+
+    // The connection's tokens end whichever poll is waiting: once cancelled they stay so, and would end the next one too.
+    private void OnToken(Ending ending)
+    {
+        var state = Volatile.Read(ref _state);
+        if ((state & StateBits) == Waiting)
+        {
+            TryEnd(ending, state >> 2);
         }
     }
 
-    private void TryEnd(Ending ending)
+    private void TryEnd(Ending ending, int generation)
     {
-        if (Interlocked.CompareExchange(ref _state, Ended, Waiting) != Waiting)
+        if (Interlocked.CompareExchange(ref _state, (generation << 2) | Ended, (generation << 2) | Waiting) != ((generation << 2) | Waiting))
         {
             return;
         }
@@ -138,25 +162,37 @@ public sealed class PollWaiter : IValueTaskSource<PollResult>, IDisposable
             case Ending.Cancelled:
                 _core.SetException(new OperationCanceledException(_cancellationToken));
                 break;
-            default:
-                try
-                {
-                    _query = _hub.QueryAsync(_after, _filter, _limit, _cancellationToken).ConfigureAwait(false).GetAwaiter();
-                }
-                catch (Exception e)
-                {
-                    _core.SetException(e);
-                    return;
-                }
-                if (_query.IsCompleted)
-                {
-                    OnQueried();
-                }
-                else
-                {
-                    _query.UnsafeOnCompleted(_queried);
-                }
+            case Ending.Stopping:
+                // Not on the thread that stops the hub, which cancels every parked poll's token in a row.
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
                 break;
+            default:
+                Query();
+                break;
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute() => Query();
+
+    // The store's answer for a poll whose wait is over: empty, with last_seq advanced to the head (or what came in).
+    private void Query()
+    {
+        try
+        {
+            _query = _hub.QueryAsync(_after, _filter, _limit, _cancellationToken).ConfigureAwait(false).GetAwaiter();
+        }
+        catch (Exception e)
+        {
+            _core.SetException(e);
+            return;
+        }
+        if (_query.IsCompleted)
+        {
+            OnQueried();
+        }
+        else
+        {
+            _query.UnsafeOnCompleted(_queried);
         }
     }
 
@@ -174,6 +210,7 @@ public sealed class PollWaiter : IValueTaskSource<PollResult>, IDisposable
 
     PollResult IValueTaskSource<PollResult>.GetResult(short token)
     {
+        _ = _core.GetStatus(token); // a wrong token throws here, before the poll it does not own is released
         try
         {
             // Later events of the batch that woke it are taken too, if they are there by now; the rest are the next poll's.
@@ -200,7 +237,7 @@ public sealed class PollWaiter : IValueTaskSource<PollResult>, IDisposable
         _registration?.Dispose();
         (_registration, _query, _filter, _cancellationToken) = (null, default, EventFilter.All, default);
         Volatile.Write(ref _parked, null);
-        Volatile.Write(ref _state, Idle);
+        Volatile.Write(ref _state, Volatile.Read(ref _state) & ~StateBits);
     }
 
     ValueTaskSourceStatus IValueTaskSource<PollResult>.GetStatus(short token) => _core.GetStatus(token);
@@ -210,9 +247,11 @@ public sealed class PollWaiter : IValueTaskSource<PollResult>, IDisposable
 
     /// <summary>One parked poll's place in the feed: collects the matching events of the batch that wakes it, in seq
     /// order, up to the page size. Events that reach one after its poll was answered stay here, for no one.</summary>
-    private sealed class Parked(PollWaiter waiter, int limit) : IFeedListener
+    private sealed class Parked(PollWaiter waiter, int limit, int generation) : IFeedListener
     {
         private List<HubEvent>? _events;
+
+        public int Generation { get; } = generation;
 
         public bool HasEvents
         {
@@ -242,7 +281,12 @@ public sealed class PollWaiter : IValueTaskSource<PollResult>, IDisposable
         {
             lock (this)
             {
-                var events = _events!.ToArray();
+                // Never empty once it has ended by an event; if it were, an empty answer that keeps the cursor is still true.
+                if (_events is not { Count: > 0 } arrived)
+                {
+                    return new PollResult([], waiter._after, truncated);
+                }
+                var events = arrived.ToArray();
                 return new PollResult(events, events[^1].Seq, truncated);
             }
         }
