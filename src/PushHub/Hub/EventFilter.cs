@@ -32,6 +32,11 @@ public sealed class EventFilter
     // (issue #15: every parked poll carried one).
     private static IReadOnlySet<string> SetOf(IEnumerable<string> tasks)
     {
+        // A query's one task= comes as a list of one: no HashSet and enumerator to build and drop per poll.
+        if (tasks is IReadOnlyList<string> { Count: 1 } one)
+        {
+            return new OneTask(one[0]);
+        }
         var set = new HashSet<string>(tasks, StringComparer.Ordinal);
         return set.Count == 1 ? new OneTask(set.First()) : set;
     }
