@@ -66,6 +66,7 @@ public static class PushHubServiceCollectionExtensions
     private static IServiceCollection AddHubConnectionHandler(this IServiceCollection services)
     {
         services.AddSingleton<HubConnectionHandler>();
+        services.AddSingleton<HostingRequestMetrics>();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<SseOptions>, IOptions<HubOptions>>((kestrel, sse, hub) =>
         {
             if (!sse.Value.ConnectionHandler && !hub.Value.PollConnectionHandler)

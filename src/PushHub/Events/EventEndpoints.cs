@@ -15,6 +15,9 @@ namespace PushHub.Events;
 /// <summary><c>POST /events</c> (publish) and <c>GET /events</c> (poll and long-poll).</summary>
 public static class EventEndpoints
 {
+    /// <summary>The poll endpoint's name (its OpenAPI operation id; the connection handler tags its polls' metrics by it).</summary>
+    public const string PollName = "PollEvents";
+
     private static readonly JsonDocumentOptions s_documentOptions = new() { MaxDepth = 64 };
 
     public static RouteGroupBuilder MapEvents(this IEndpointRouteBuilder endpoints)
@@ -30,7 +33,7 @@ public static class EventEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .RequireAuthorization(HubPolicies.Publisher).RequireRateLimiting(PublishRateLimitPolicy.Name);
-        group.MapGet("", PollAsync).WithName("PollEvents")
+        group.MapGet("", PollAsync).WithName(PollName)
             .WithSummary("Poll events after a seq, optionally long-polling until one matches")
             .WithQuery(
                 ("after", JsonSchemaType.Integer, "Return events with a seq above this (default 0).", false),

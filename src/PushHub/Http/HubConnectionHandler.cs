@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using PushHub.Events;
 using PushHub.Hub;
 using PushHub.Observability;
 using PushHub.Security;
@@ -39,9 +40,10 @@ namespace PushHub.Http;
 /// <para>Polls are answered one after another on a kept-alive connection: <c>200</c> with a <c>Content-Length</c>
 /// body, the same JSON as the endpoint's, then the next head is read; between requests the connection waits at most
 /// Kestrel's <c>KeepAliveTimeout</c>, and closes when the server stops, as Kestrel's own idle connections do.</para>
-/// <para>Each request writes the same request-log line as the pipeline, with a <c>RequestId</c>, and counts in
-/// <c>/stats</c> and the <c>pushhub_*</c> series; ASP.NET Core's own <c>http.server.*</c> request metrics and the
-/// hosting <c>Activity</c> do not see these requests.</para>
+/// <para>Each request writes the same request-log line as the pipeline, with a <c>RequestId</c>, counts in
+/// <c>/stats</c> and the <c>pushhub_*</c> series, and in ASP.NET Core's own <c>http.server.request.duration</c> and
+/// <c>http.server.active_requests</c> with the pipeline's tags (<see cref="HostingRequestMetrics"/>). The hosting
+/// <c>Activity</c> does not see these requests: no trace is started or continued from <c>traceparent</c>.</para>
 /// </remarks>
 public sealed partial class HubConnectionHandler(
     SseManager sse,
@@ -59,6 +61,7 @@ public sealed partial class HubConnectionHandler(
     IOptions<KestrelServerOptions> kestrel,
     IOptions<HostFilteringOptions> hostFiltering,
     TimeProvider time,
+    HostingRequestMetrics requests,
     IServiceProvider services,
     ILogger<HubConnectionHandler> logger)
 {
@@ -177,6 +180,7 @@ public sealed partial class HubConnectionHandler(
                 waiter ??= new PollWaiter(hub);
                 var asked = (PollAsked)request;
                 var started = Stopwatch.GetTimestamp();
+                requests.Begin();
                 PollResult? result = null;
                 Exception? failure = null;
                 try
@@ -198,7 +202,17 @@ public sealed partial class HubConnectionHandler(
                 {
                     failure = e;
                 }
-                switch (await AnswerPollAsync(connection, asked, result, failure, started, head.Close, stalls))
+                Answered answered;
+                try
+                {
+                    answered = await AnswerPollAsync(connection, asked, result, failure, started, head.Close, stalls);
+                }
+                catch (Exception)
+                {
+                    requests.Leave(); // every way out of AnswerPollAsync but a throw has ended the request
+                    throw;
+                }
+                switch (answered)
                 {
                     case Answered.KeepAlive:
                         continue;
@@ -382,6 +396,7 @@ public sealed partial class HubConnectionHandler(
         {
             using (LogContext.PushProperty("RequestId", accepted.RequestId))
             {
+                requests.Begin(); // ended in the finally below
                 try
                 {
                     await sse.RunAsync(output, accepted.RequestId, connection.Abort, accepted.Filter, accepted.After, gone.Token);
@@ -396,7 +411,7 @@ public sealed partial class HubConnectionHandler(
                 }
                 finally
                 {
-                    LogRequest(RequestHead.SsePath, StatusCodes.Status200OK, started);
+                    EndRequest(RequestHead.SsePath, StatusCodes.Status200OK, started);
                 }
             }
         }
@@ -423,6 +438,7 @@ public sealed partial class HubConnectionHandler(
         var output = connection.Transport.Output;
         if (failure is not null && !connection.ConnectionClosed.IsCancellationRequested)
         {
+            requests.Leave(); // the pipeline counts it when it answers
             LogHandedOver(logger, failure, asked.RequestId);
             return Answered.Failed;
         }
@@ -433,12 +449,12 @@ public sealed partial class HubConnectionHandler(
             {
                 LogFailedAfterLeaving(logger, failure, asked.RequestId);
             }
-            LogRequest(RequestHead.PollPath, StatusCodes.Status499ClientClosedRequest, started, asked.RequestId);
+            EndRequest(RequestHead.PollPath, StatusCodes.Status499ClientClosedRequest, started, asked.RequestId);
             return Answered.Closed;
         }
         if (connection.ConnectionClosed.IsCancellationRequested)
         {
-            LogRequest(RequestHead.PollPath, StatusCodes.Status499ClientClosedRequest, started, asked.RequestId);
+            EndRequest(RequestHead.PollPath, StatusCodes.Status499ClientClosedRequest, started, asked.RequestId);
             return Answered.Closed;
         }
         var closing = close || lifetime.ApplicationStopping.IsCancellationRequested
@@ -447,7 +463,7 @@ public sealed partial class HubConnectionHandler(
         stalls.Begin();
         var sent = await FlushAsync(connection);
         stalls.End();
-        LogRequest(RequestHead.PollPath, StatusCodes.Status200OK, started, asked.RequestId);
+        EndRequest(RequestHead.PollPath, StatusCodes.Status200OK, started, asked.RequestId);
         return sent && !closing ? Answered.KeepAlive : Answered.Closed;
     }
 
@@ -467,19 +483,28 @@ public sealed partial class HubConnectionHandler(
     private static bool IsBroken(Exception e) =>
         e is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or InvalidOperationException;
 
-    private void LogRequest(string path, int status, long started) =>
-        _requestLog?.Information(LogFormat.RequestTemplate, HttpMethods.Get, path, status, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    // A request's end: its request-log line, and its place in ASP.NET Core's request metrics.
+    private void EndRequest(string path, int status, long started)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        requests.End(EndpointOf(path), status, elapsed);
+        _requestLog?.Information(LogFormat.RequestTemplate, HttpMethods.Get, path, status, elapsed.TotalMilliseconds);
+    }
 
     // A poll's line carries its RequestId itself: no log context (an AsyncLocal) is pushed for a poll's life, which
     // every parked poll would carry; only when request lines are logged at all is the property made.
-    private void LogRequest(string path, int status, long started, string requestId)
+    private void EndRequest(string path, int status, long started, string requestId)
     {
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        requests.End(EndpointOf(path), status, elapsed);
         if (_requestLog is { } log && log.IsEnabled(Serilog.Events.LogEventLevel.Information))
         {
             log.ForContext("RequestId", requestId)
-                .Information(LogFormat.RequestTemplate, HttpMethods.Get, path, status, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                .Information(LogFormat.RequestTemplate, HttpMethods.Get, path, status, elapsed.TotalMilliseconds);
         }
     }
+
+    private static string EndpointOf(string path) => path == RequestHead.SsePath ? SseEndpoints.StreamName : EventEndpoints.PollName;
 
     private void WriteStreamHead(PipeWriter output, string requestId)
     {

@@ -6,9 +6,12 @@ namespace PushHub.Sse;
 /// <summary><c>GET /events/sse</c>: events as a Server-Sent Events stream.</summary>
 public static class SseEndpoints
 {
+    /// <summary>The stream endpoint's name (its OpenAPI operation id; the connection handler tags its streams' metrics by it).</summary>
+    public const string StreamName = "StreamEventsSse";
+
     /// <summary>Maps the SSE endpoint.</summary>
     public static RouteHandlerBuilder MapSse(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet("/events/sse", StreamAsync).WithTags("Events").WithName("StreamEventsSse")
+        endpoints.MapGet("/events/sse", StreamAsync).WithTags("Events").WithName(StreamName)
             .RequireAuthorization(HubPolicies.Subscriber);
 
     /// <summary>Registers <see cref="SseManager"/> and its options.</summary>

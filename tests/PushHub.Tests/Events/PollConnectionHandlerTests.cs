@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using PushHub.Hub;
 using PushHub.Storage;
@@ -141,6 +142,71 @@ public sealed class PollConnectionHandlerTests : IDisposable
         Assert.StartsWith("HTTP \"GET\" \"/events\" responded 499 in ", _log.Lines.Single(line => line.Contains("leaving-1", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("X-Api-Key: not-a-key", true)]
+    [InlineData("Authorization: Bearer not-a-key", true)]
+    [InlineData("Authorization: Basic eA==", true)]
+    [InlineData("X-Api-Key: a\r\nX-Api-Key: b", true)]
+    [InlineData("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln", false)] // a token's shape: checked as a token
+    public async Task In_open_mode_a_presented_key_is_answered_as_the_pipeline_answers_it(string credential, bool served)
+    {
+        await using var handler = await RawConnection.OpenAsync(_hub, _timeout.Token);
+        await using var pipeline = await RawConnection.OpenAsync(_hub, _timeout.Token);
+        await handler.SendAsync($"GET /events?after=0 HTTP/1.1\r\nHost: {Host}\r\n{credential}\r\n\r\n");
+        await pipeline.SendAsync($"GET /EVENTS?after=0 HTTP/1.1\r\nHost: {Host}\r\n{credential}\r\n\r\n");
+        var (head, body) = await handler.ReadResponseAsync();
+        var (pipelineHead, pipelineBody) = await pipeline.ReadResponseAsync();
+        Assert.Equal(pipelineHead[..pipelineHead.IndexOf('\r')], head[..head.IndexOf('\r')]);
+        Assert.Contains(served ? ":P0000001\r\n" : ":00000001\r\n", head, StringComparison.Ordinal); // whose request id
+        if (served)
+        {
+            Assert.Equal(pipelineBody, body);
+        }
+    }
+
+    [Fact]
+    public async Task Its_polls_are_counted_in_the_pipelines_request_duration_series()
+    {
+        using var metrics = new RequestMetrics(_hub.Factory.Services.GetRequiredService<IMeterFactory>());
+        // A poll the pipeline answers (the handler leaves one with a body header): its tags are the ones to match.
+        await using (var pipeline = await RawConnection.OpenAsync(_hub, _timeout.Token))
+        {
+            await pipeline.SendAsync($"GET /events?after=0 HTTP/1.1\r\nHost: {Host}\r\nContent-Length: 0\r\n\r\n");
+            Assert.Contains("\r\nTransfer-Encoding: chunked\r\n", (await pipeline.ReadResponseAsync()).Head, StringComparison.Ordinal);
+        }
+        // The marker: the pipeline records a request once its answer is out.
+        await LiveHub.EventuallyAsync(() => metrics.Durations.Count == 1, _timeout.Token);
+
+        await using var raw = await RawConnection.OpenAsync(_hub, _timeout.Token);
+        await raw.SendAsync($"GET /events?after=0 HTTP/1.1\r\nHost: {Host}\r\n\r\nGET /events?after=0 HTTP/1.1\r\nHost: {Host}\r\n\r\n");
+        Assert.Contains(":P0000001\r\n", (await raw.ReadResponseAsync()).Head, StringComparison.Ordinal);
+        Assert.Contains(":P0000002\r\n", (await raw.ReadResponseAsync()).Head, StringComparison.Ordinal);
+        await LiveHub.EventuallyAsync(() => metrics.Durations.Count == 3, _timeout.Token);
+        // One series: the handler's two with exactly the pipeline's tags (route, status, method, scheme, version).
+        Assert.Single(metrics.Durations.Distinct());
+        Assert.Contains("http.response.status_code=200", metrics.Durations[0], StringComparison.Ordinal);
+        Assert.Contains("http.route=/events", metrics.Durations[0], StringComparison.Ordinal);
+        Assert.Equal(0, metrics.Active);
+    }
+
+    [Fact]
+    public async Task A_parked_poll_is_an_active_request_until_it_is_answered()
+    {
+        using var metrics = new RequestMetrics(_hub.Factory.Services.GetRequiredService<IMeterFactory>());
+        var feed = _hub.Factory.Services.GetRequiredService<IEventFeed>();
+        await using var raw = await RawConnection.OpenAsync(_hub, _timeout.Token);
+        await raw.SendAsync($"GET /events?after=0&task=active&wait=60 HTTP/1.1\r\nHost: {Host}\r\n\r\n");
+        await LiveHub.EventuallyAsync(() => feed.GetStats().Total == 1, _timeout.Token);
+        Assert.Equal(1, metrics.Active);
+
+        await _hub.Client.PublishSeqAsync("active", "task.started");
+        var (head, _) = await raw.ReadResponseAsync();
+        Assert.Contains(":P0000001\r\n", head, StringComparison.Ordinal);
+        // The marker: the poll and the publish both recorded (a poll never taken off would stay active).
+        await LiveHub.EventuallyAsync(() => metrics.Durations.Count == 2, _timeout.Token);
+        Assert.Equal(0, metrics.Active);
+    }
+
     public static TheoryData<string, string, string> NotAnsweredHere => new()
     {
         // head (HOST stands for the hub's authority), the status line expected, a header line the pipeline adds
@@ -237,6 +303,7 @@ public sealed class PollConnectionHandlerFaultTests : IDisposable
     [Fact]
     public async Task A_poll_whose_store_read_fails_is_answered_by_the_pipeline_as_sent_and_the_connection_goes_on()
     {
+        using var metrics = new RequestMetrics(_hub.Factory.Services.GetRequiredService<IMeterFactory>());
         await using var raw = await RawConnection.OpenAsync(_hub, _timeout.Token);
         _failing.On = true;
         await raw.SendAsync($"GET /events?after=0&task=a HTTP/1.1\r\nHost: {_hub.BaseAddress.Authority}\r\nX-Trace: kept\r\n\r\n");
@@ -249,6 +316,10 @@ public sealed class PollConnectionHandlerFaultTests : IDisposable
         Assert.Contains("\r\nTransfer-Encoding: chunked\r\n", failed, StringComparison.Ordinal);
         Assert.Contains("\"traceId\"", problem.Replace("trace_id", "traceId", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Equal(2, _failing.Failures); // once on the handler, once in the pipeline
+        // Counted once, by the pipeline: the handler took its own count back.
+        await LiveHub.EventuallyAsync(() => metrics.Durations.Count == 1, _timeout.Token);
+        Assert.Contains("http.response.status_code=500", metrics.Durations[0], StringComparison.Ordinal);
+        Assert.Equal(0, metrics.Active);
 
         _failing.On = false;
         var seq = await _hub.Client.PublishSeqAsync("a", "task.started");

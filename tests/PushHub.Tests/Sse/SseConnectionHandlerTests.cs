@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
@@ -61,6 +62,32 @@ public sealed class SseConnectionHandlerTests : IDisposable
         Assert.StartsWith("HTTP \"GET\" \"/events/sse\" responded 200 in ", logged, StringComparison.Ordinal);
         Assert.Contains("RequestId=\"trace-7\"", logged, StringComparison.Ordinal);
         Assert.Contains("SourceContext=\"Serilog.AspNetCore.RequestLoggingMiddleware\"", logged, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stream_it_serves_is_an_active_request_then_counted_in_the_pipelines_duration_series()
+    {
+        using var metrics = new RequestMetrics(_hub.Factory.Services.GetRequiredService<IMeterFactory>());
+        // A stream the pipeline serves (through CORS: it has an Origin), for the tags to match.
+        await using (var pipeline = await RawConnection.OpenAsync(_hub, _timeout.Token))
+        {
+            await pipeline.SendAsync($"GET /events/sse?task=build-1 HTTP/1.1\r\nHost: {_hub.BaseAddress.Authority}\r\nOrigin: https://app.example\r\n\r\n");
+            Assert.Contains("\r\nTransfer-Encoding: chunked\r\n", await pipeline.ReadUntilAsync("retry: "), StringComparison.Ordinal);
+            Assert.Equal(1, metrics.Active);
+        }
+        await LiveHub.EventuallyAsync(() => metrics.Durations.Count == 1, _timeout.Token);
+
+        await using (var raw = await RawConnection.OpenAsync(_hub, _timeout.Token))
+        {
+            await raw.SendAsync($"GET /events/sse?task=build-1 HTTP/1.1\r\nHost: {_hub.BaseAddress.Authority}\r\n\r\n");
+            Assert.Contains("\r\nConnection: close\r\n", await raw.ReadUntilAsync("retry: "), StringComparison.Ordinal); // the handler's
+            Assert.Equal(1, metrics.Active);
+        }
+        // The client left (the marker: its duration recorded), with the pipeline's tags, and nothing is active.
+        await LiveHub.EventuallyAsync(() => metrics.Durations.Count == 2, _timeout.Token);
+        Assert.Single(metrics.Durations.Distinct());
+        Assert.Contains("http.route=/events/sse", metrics.Durations[0], StringComparison.Ordinal);
+        Assert.Equal(0, metrics.Active);
     }
 
     public static TheoryData<string, string, string> NotServedHere => new()
