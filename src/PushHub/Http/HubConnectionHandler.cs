@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using PushHub.Events;
 using PushHub.Hub;
 using PushHub.Observability;
@@ -310,23 +311,57 @@ public sealed partial class HubConnectionHandler(
             return null;
         }
         // What Kestrel names the connection's first request (a stream is only ever that).
-        return new StreamRequest(subscribe.Filter, subscribe.After, RequestId(request, connection.ConnectionId + ":00000001"));
+        return new StreamRequest(subscribe.Filter, subscribe.After, RequestId(head) ?? connection.ConnectionId + ":00000001");
     }
 
-    private async Task<Request?> AcceptPollAsync(ConnectionContext connection, RequestHead head, int served)
+    private ValueTask<Request?> AcceptPollAsync(ConnectionContext connection, RequestHead head, int served)
     {
-        if (await AuthorizeAsync(connection, head) is not ({ } user, { } request)
-            || PollRequest.Read(request.Query, out _) is not { } poll
-            || access.AuthorizeRead(user, poll.Filter.Tasks, "A poll without task=") is not null)
+        var query = head.ParseQuery();
+        return AuthenticatesByKey(head, query, out var user)
+            ? new ValueTask<Request?>(user is null ? null : AcceptPoll(connection, head, served, user, query))
+            : AcceptPollWithContextAsync(connection, head, served, query);
+    }
+
+    // A subscribe token: through ASP.NET Core's authentication, as the pipeline.
+    private async ValueTask<Request?> AcceptPollWithContextAsync(ConnectionContext connection, RequestHead head, int served, IQueryCollection query) =>
+        await AuthorizeAsync(connection, head) is ({ } user, _) ? AcceptPoll(connection, head, served, user, query) : null;
+
+    private PollAsked? AcceptPoll(ConnectionContext connection, RequestHead head, int served, ClaimsPrincipal user, IQueryCollection query)
+    {
+        if (PollRequest.Read(query, out _) is not { } poll || access.AuthorizeRead(user, poll.Filter.Tasks, "A poll without task=") is not null)
         {
             return null;
         }
         // Not Kestrel's numbering: a request handed to Kestrel after these is its first, :00000001.
-        return new PollAsked(poll, RequestId(request, connection.ConnectionId + ":P" + (served + 1).ToString("X7", CultureInfo.InvariantCulture)));
+        return new PollAsked(poll, RequestId(head) ?? string.Create(CultureInfo.InvariantCulture, $"{connection.ConnectionId}:P{served + 1:X7}"));
     }
 
-    private static string RequestId(HttpRequest request, string assigned) =>
-        request.Headers[RequestIdMiddleware.Header] is [{ } given] && RequestIdMiddleware.IsSane(given) ? given : assigned;
+    // True when the API key scheme decides the request (open mode, an API key, or no credentials at all): it is then
+    // authenticated and authorized here as that scheme and HubPolicyEvaluator decide it, without an HttpContext and a
+    // service scope per poll (issue #15). A caller that is not known or not a subscriber gets a null user, and the
+    // pipeline answers it (401 or 403). False for a subscribe token, which takes ASP.NET Core's whole way.
+    private bool AuthenticatesByKey(RequestHead head, IQueryCollection query, out HubPrincipal? user)
+    {
+        user = null;
+        var authorization = head.Values(HeaderNames.Authorization);
+        var policy = policies.GetPolicyAsync(HubPolicies.Subscriber);
+        if (SecurityExtensions.SelectScheme(query, authorization) != ApiKeyAuthenticationHandler.SchemeName
+            || !policy.IsCompletedSuccessfully || policy.Result is not { AuthenticationSchemes.Count: 0 } subscriber)
+        {
+            return false;
+        }
+        var principal = mode.IsOpen
+            ? keys.Anonymous
+            : ApiKeyAuthenticationHandler.ReadPresentedKey(authorization, head.Values(ApiKeyAuthenticationHandler.HeaderName), out _) is { } presented
+                ? keys.Find(presented)
+                : null;
+        user = principal is not null && HubPolicyEvaluator.Meets(principal, subscriber) ? principal : null;
+        return true;
+    }
+
+    // The client's own X-Request-ID, given once and sane, as RequestIdMiddleware takes it.
+    private static string? RequestId(RequestHead head) =>
+        head.Values(RequestIdMiddleware.Header) is [{ } given] && RequestIdMiddleware.IsSane(given) ? given : null;
 
     // The request is looked at in a frame of its own: its context and service scope are gone before it is answered.
     // Null when it does not authenticate or is not authorized as a subscriber.

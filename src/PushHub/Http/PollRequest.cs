@@ -12,10 +12,12 @@ public sealed record PollRequest(long After, EventFilter Filter, int Limit, Time
     public const int DefaultLimit = 100;
     public const int MaxWaitSeconds = 60;
 
+    private static readonly string[] s_parameters = ["after", "task", "type", "limit", "wait"];
+
     /// <summary>Reads and checks the query; answers null with <paramref name="errors"/> filled when it is invalid.</summary>
     public static PollRequest? Read(IQueryCollection values, out ValidationErrors errors)
     {
-        var query = new QueryReader(values, new ValidationErrors()).AllowOnly("after", "task", "type", "limit", "wait");
+        var query = new QueryReader(values, new ValidationErrors()).AllowOnly(s_parameters);
         errors = query.Errors;
         var after = query.Long("after", 0, long.MaxValue) ?? 0;
         var tasks = query.Many("task", EventValidator.IsValidTaskId, $"each task {EventValidator.TaskIdRule}");

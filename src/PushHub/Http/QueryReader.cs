@@ -17,7 +17,7 @@ public sealed class QueryReader(IQueryCollection query, ValidationErrors errors)
         foreach (var key in query.Keys)
         {
             // access_token is how browsers authenticate where they cannot send a header.
-            if (key != "access_token" && !allowed.Contains(key, StringComparer.Ordinal))
+            if (key != "access_token" && Array.IndexOf(allowed, key) < 0)
             {
                 Errors.Add(key, $"is not a parameter of this endpoint; use {string.Join(", ", allowed)}");
             }

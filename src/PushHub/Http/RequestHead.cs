@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Text;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Primitives;
 
 namespace PushHub.Http;
 
@@ -42,8 +44,10 @@ internal sealed class RequestHead
         Length = length;
         Host = host;
         Query = query;
-        Headers = headers;
+        _headers = headers;
     }
+
+    private readonly List<KeyValuePair<string, string>> _headers;
 
     public HeadTarget Target { get; }
 
@@ -62,7 +66,28 @@ internal sealed class RequestHead
     public string Query { get; }
 
     /// <summary>Every header line in order, names as sent.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
+    public IReadOnlyList<KeyValuePair<string, string>> Headers => _headers;
+
+    /// <summary>
+    /// The values of every header named <paramref name="name"/> (case-insensitive), in order: what the request's header
+    /// dictionary would hold for it.
+    /// </summary>
+    public StringValues Values(string name)
+    {
+        var values = StringValues.Empty;
+        foreach (var (header, value) in _headers)
+        {
+            if (header.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                values = StringValues.Concat(values, value);
+            }
+        }
+        return values;
+    }
+
+    /// <summary>The query's parameters, parsed as the request's own <c>Query</c> would parse them.</summary>
+    public IQueryCollection ParseQuery() =>
+        QueryHelpers.ParseNullableQuery(Query) is { } parameters ? new QueryCollection(parameters) : QueryCollection.Empty;
 
     /// <summary>The head again, as a client would send it: the request line, each header as <c>name: value</c>.</summary>
     public void WriteTo(IBufferWriter<byte> output)

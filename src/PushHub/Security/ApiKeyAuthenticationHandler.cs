@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace PushHub.Security;
 
@@ -28,7 +29,7 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return keys.Anonymous.Authenticated;
         }
-        var presented = ReadPresentedKey(Request, out var malformed);
+        var presented = ReadPresentedKey(Request.Headers.Authorization, Request.Headers[HeaderName], out var malformed);
         if (malformed is not null)
         {
             return Task.FromResult(AuthenticateResult.Fail(malformed));
@@ -54,9 +55,11 @@ public sealed class ApiKeyAuthenticationHandler(
         value.StartsWith("eyJ", StringComparison.Ordinal) && value.Count(c => c == '.') == 2;
 
     /// <summary>The bearer value of the <c>Authorization</c> header, or null when there is none.</summary>
-    public static string? ReadBearer(HttpRequest request)
+    public static string? ReadBearer(HttpRequest request) => ReadBearer(request.Headers.Authorization);
+
+    /// <summary>The bearer value of these <c>Authorization</c> header values, or null unless there is exactly one bearer.</summary>
+    public static string? ReadBearer(StringValues header)
     {
-        var header = request.Headers.Authorization;
         if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             return null;
@@ -64,19 +67,23 @@ public sealed class ApiKeyAuthenticationHandler(
         return value["Bearer ".Length..].Trim();
     }
 
-    private static string? ReadPresentedKey(HttpRequest request, out string? malformed)
+    /// <summary>
+    /// The key a request presents in its <c>Authorization</c> (<paramref name="authorization"/>) or <c>X-Api-Key</c>
+    /// (<paramref name="apiKey"/>) header values; null with <paramref name="malformed"/> set when a header is there
+    /// but unusable, null alone when there is none.
+    /// </summary>
+    internal static string? ReadPresentedKey(StringValues authorization, StringValues apiKey, out string? malformed)
     {
         malformed = null;
-        if (request.Headers.Authorization.Count > 0)
+        if (authorization.Count > 0)
         {
-            if (ReadBearer(request) is { Length: > 0 } bearer)
+            if (ReadBearer(authorization) is { Length: > 0 } bearer)
             {
                 return bearer;
             }
             malformed = "The Authorization header must be 'Bearer <key>', given once.";
             return null;
         }
-        var apiKey = request.Headers[HeaderName];
         if (apiKey.Count == 0)
         {
             return null;

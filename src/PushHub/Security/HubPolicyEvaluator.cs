@@ -28,7 +28,8 @@ public sealed class HubPolicyEvaluator(IAuthorizationService authorization) : Po
             ? s_success
             : base.AuthorizeAsync(policy, authenticationResult, context, resource);
 
-    private static bool Meets(HubPrincipal principal, AuthorizationPolicy policy)
+    /// <summary>True when every requirement of <paramref name="policy"/> is a role or "authenticated" requirement the key meets.</summary>
+    internal static bool Meets(HubPrincipal principal, AuthorizationPolicy policy)
     {
         var requirements = policy.Requirements;
         for (var i = 0; i < requirements.Count; i++)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace PushHub.Security;
 
@@ -88,9 +89,12 @@ public static class SecurityExtensions
     }
 
     /// <summary>A subscribe token (<c>?access_token=</c>, or a JWT-shaped bearer value) goes to JwtBearer, anything else to API keys.</summary>
-    internal static string SelectScheme(HttpContext context) =>
-        context.Request.Query.ContainsKey(SubscribeTokens.QueryName)
-        || (ApiKeyAuthenticationHandler.ReadBearer(context.Request) is { } bearer && ApiKeyAuthenticationHandler.LooksLikeJwt(bearer))
+    internal static string SelectScheme(HttpContext context) => SelectScheme(context.Request.Query, context.Request.Headers.Authorization);
+
+    /// <inheritdoc cref="SelectScheme(HttpContext)"/>
+    internal static string SelectScheme(IQueryCollection query, StringValues authorization) =>
+        query.ContainsKey(SubscribeTokens.QueryName)
+        || (ApiKeyAuthenticationHandler.ReadBearer(authorization) is { } bearer && ApiKeyAuthenticationHandler.LooksLikeJwt(bearer))
             ? JwtBearerDefaults.AuthenticationScheme
             : ApiKeyAuthenticationHandler.SchemeName;
 }

@@ -26,6 +26,17 @@ public sealed class HubConnectionHandlerSecurityTests() : LiveHubTest(SecuredHub
     [InlineData("X-Api-Key: " + SecuredHub.SubscriberKey, "/events", "HTTP/1.1 403 Forbidden", Problem)]
     [InlineData("X-Api-Key: wrong-key-0123456789abcdef", "/events?task=build-1", "HTTP/1.1 401 Unauthorized", Problem)]
     [InlineData("X-Trace: none", "/events?task=build-1", "HTTP/1.1 401 Unauthorized", Problem)]
+    [InlineData("X-Api-Key: " + SecuredHub.ReaderAllKey, "/events", "HTTP/1.1 200 OK", Poll)]
+    [InlineData("authorization: bearer " + SecuredHub.SubscriberKey, "/events?task=build-1", "HTTP/1.1 200 OK", Poll)]
+    [InlineData("x-api-key: " + SecuredHub.SubscriberKey, "/events?task=build-1", "HTTP/1.1 200 OK", Poll)]
+    [InlineData("Authorization: Basic c3ViOmtleQ==", "/events?task=build-1", "HTTP/1.1 401 Unauthorized", Problem)]
+    [InlineData("Authorization: Bearer " + SecuredHub.SubscriberKey + "\r\nAuthorization: Bearer " + SecuredHub.SubscriberKey, "/events?task=build-1", "HTTP/1.1 401 Unauthorized", Problem)]
+    [InlineData("X-Api-Key: " + SecuredHub.SubscriberKey + "\r\nX-Api-Key: " + SecuredHub.SubscriberKey, "/events?task=build-1", "HTTP/1.1 401 Unauthorized", Problem)]
+    [InlineData("X-Api-Key: " + SecuredHub.SubscriberKey + "\r\nAuthorization: Bearer wrong-key-0123456789abcdef", "/events?task=build-1", "HTTP/1.1 401 Unauthorized", Problem)]
+    [InlineData("X-Api-Key: \r\nX-Trace: none", "/events?task=build-1", "HTTP/1.1 401 Unauthorized", Problem)]
+    [InlineData("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln", "/events?task=build-1", "HTTP/1.1 401 Unauthorized", Problem)]
+    [InlineData("Authorization: \r\nX-Api-Key: " + SecuredHub.SubscriberKey, "/events?task=build-1", "HTTP/1.1 401 Unauthorized", Problem)]
+    [InlineData("X-Api-Key:\t" + SecuredHub.SubscriberKey + "\t", "/events?task=build-1", "HTTP/1.1 200 OK", Poll)]
     public async Task Keys_are_checked_as_the_pipeline_checks_them(string credential, string target, string status, string header)
     {
         var answer = await HeadOfAsync($"GET {target} HTTP/1.1\r\nHost: {Hub.BaseAddress.Authority}\r\n{credential}\r\n\r\n");
