@@ -25,6 +25,8 @@ public static class PushHubServiceCollectionExtensions
         services.AddValidatedOptions<TasksOptions>(TasksOptions.Section);
 
         services.TryAddSingleton(TimeProvider.System);
+        // First of the exception handlers (they run in the order they were added): the request id on every failure's answer.
+        services.AddExceptionHandler<RequestIdOnExceptions>();
         services.AddPushHubStorage();
         services.AddSingleton<IEventFeed, EventFeed>();
         // Hosted services start before the server: the feed has its head before any request joins it.
@@ -41,9 +43,7 @@ public static class PushHubServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<StuckTaskMonitor>());
 
         services.AddPushHubSecurity();
-        // The exception handler clears the response's headers before writing its problem: the request id goes back on.
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = problem =>
-            problem.HttpContext.Response.Headers[RequestIdMiddleware.Header] = problem.HttpContext.TraceIdentifier);
+        services.AddProblemDetails();
         services.AddPushHubHealthChecks();
         services.AddPushHubMetrics();
         services.AddOpenApi();

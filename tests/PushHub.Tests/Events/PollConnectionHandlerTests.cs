@@ -330,6 +330,19 @@ public sealed class PollConnectionHandlerFaultTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failed_poll_answered_to_a_client_that_takes_no_JSON_still_carries_its_request_id()
+    {
+        await using var raw = await RawConnection.OpenAsync(_hub, _timeout.Token);
+        _failing.On = true;
+        await raw.SendAsync($"GET /events?after=0&task=a HTTP/1.1\r\nHost: {_hub.BaseAddress.Authority}\r\nAccept: text/html\r\nX-Request-ID: broken-1\r\n\r\n");
+        var (failed, body) = await raw.ReadResponseAsync();
+        // The exception handler's empty 500 (no problem writer takes text/html), with the id the client gave.
+        Assert.StartsWith("HTTP/1.1 500 Internal Server Error\r\n", failed, StringComparison.Ordinal);
+        Assert.Equal("", body);
+        Assert.Contains("\r\nX-Request-ID: broken-1\r\n", failed, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_client_that_does_not_read_its_answer_is_closed_after_the_stalled_write_timeout()
     {
         for (var i = 0; i < 20; i++)
