@@ -42,6 +42,24 @@ public sealed class ShutdownTests
         Assert.Equal(head, page["last_seq"]!.GetValue<long>());
     }
 
+    [Fact]
+    public async Task Stopping_closes_a_kept_alive_connection_waiting_between_its_polls()
+    {
+        // Kept alive far longer than the test's bound: only the stop can end it in time.
+        using var hub = new LiveHub(new Dictionary<string, string?> { ["Kestrel:Limits:KeepAliveTimeout"] = "00:10:00" });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var raw = await RawConnection.OpenAsync(hub, timeout.Token);
+        await raw.SendAsync($"GET /events?after=0 HTTP/1.1\r\nHost: {hub.BaseAddress.Authority}\r\n\r\n");
+        var (answer, _) = await raw.ReadResponseAsync();
+        Assert.Contains(":P0000001\r\n", answer, StringComparison.Ordinal); // the handler's, kept alive
+        Assert.DoesNotContain("Connection: close", answer, StringComparison.Ordinal);
+
+        hub.Factory.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+
+        // The marker: the server ends the idle connection itself, well before the host's shutdown timeout would.
+        Assert.True(await raw.EndsAsync());
+    }
+
     private static async Task WaitForSubscribersAsync(LiveHub hub, int count, CancellationToken cancellationToken)
     {
         while (System.Text.Json.Nodes.JsonNode.Parse(await hub.Client.GetStringAsync("/stats", cancellationToken))!["subscribers"]!.GetValue<int>() < count)
