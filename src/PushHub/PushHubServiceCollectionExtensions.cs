@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -25,8 +26,12 @@ public static class PushHubServiceCollectionExtensions
         services.AddValidatedOptions<TasksOptions>(TasksOptions.Section);
 
         services.TryAddSingleton(TimeProvider.System);
-        // First of the exception handlers (they run in the order they were added): the request id on every failure's answer.
-        services.AddExceptionHandler<RequestIdOnExceptions>();
+        // First of the exception handlers, which run in the order they were added, whatever the embedding code adds
+        // before this: the request id on every failure's answer.
+        if (!services.Any(service => service.ImplementationType == typeof(RequestIdOnExceptions)))
+        {
+            services.Insert(0, ServiceDescriptor.Singleton<IExceptionHandler, RequestIdOnExceptions>());
+        }
         services.AddPushHubStorage();
         services.AddSingleton<IEventFeed, EventFeed>();
         // Hosted services start before the server: the feed has its head before any request joins it.
