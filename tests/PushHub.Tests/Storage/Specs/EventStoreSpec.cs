@@ -157,6 +157,28 @@ public abstract partial class EventStoreSpec : StorageSpec
     }
 
     [SpecFact]
+    public async Task Range_reads_filter_by_long_and_empty_lists_of_tasks_and_types()
+    {
+        await AppendAsync("a", "t1"); // 1
+        await AppendAsync("task-150", "t2"); // 2
+        await AppendAsync("c", "t3"); // 3
+
+        // More names than a statement's cached shapes and parameter names: the 150th task and the 70th type still count.
+        string[] tasks = [.. Enumerable.Range(1, 150).Select(i => $"task-{i}"), "a"];
+        string[] types = [.. Enumerable.Range(1, 70).Select(i => $"type.{i}"), "t2"];
+        var many = await Events.ReadPageAsync(new EventQuery(0, 100, tasks, types));
+        var manyTasks = await Events.ReadPageAsync(new EventQuery(0, 100, tasks));
+        var noTask = await Events.ReadPageAsync(new EventQuery(0, 100, Tasks: []));
+        var noType = await Events.ReadPageAsync(new EventQuery(0, 100, Types: []));
+
+        Assert.Equal([2L], many.Events.Select(e => e.Seq));
+        Assert.Equal([1L, 2L], manyTasks.Events.Select(e => e.Seq));
+        Assert.Empty(noTask.Events);
+        Assert.Empty(noType.Events);
+        Assert.All([many, manyTasks, noTask, noType], page => Assert.True(page.Complete));
+    }
+
+    [SpecFact]
     public async Task UpTo_bounds_the_page_and_a_complete_page_moves_the_cursor_to_it()
     {
         await AppendBatchAsync("a", 5);
