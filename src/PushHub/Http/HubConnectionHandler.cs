@@ -13,13 +13,10 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
-using PushHub.Events;
 using PushHub.Hub;
 using PushHub.Observability;
 using PushHub.Security;
 using PushHub.Sse;
-using Serilog.Context;
 
 namespace PushHub.Http;
 
@@ -45,6 +42,8 @@ namespace PushHub.Http;
 /// <c>/stats</c> and the <c>pushhub_*</c> series, and in ASP.NET Core's own <c>http.server.request.duration</c> and
 /// <c>http.server.active_requests</c> with the pipeline's tags (<see cref="HostingRequestMetrics"/>). The hosting
 /// <c>Activity</c> does not see these requests: no trace is started or continued from <c>traceparent</c>.</para>
+/// <para>The connection loop and what both share are here; the streams' part is in
+/// <c>HubConnectionHandler.Streams.cs</c>, the polls' in <c>HubConnectionHandler.Polls.cs</c>.</para>
 /// </remarks>
 public sealed partial class HubConnectionHandler(
     SseManager sse,
@@ -66,18 +65,10 @@ public sealed partial class HubConnectionHandler(
     IServiceProvider services,
     ILogger<HubConnectionHandler> logger)
 {
-    private static ReadOnlySpan<byte> StreamHead =>
-        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\nX-Accel-Buffering: no"u8;
-    private static ReadOnlySpan<byte> PollHeadStart => "HTTP/1.1 200 OK\r\nContent-Length: "u8;
-    private static ReadOnlySpan<byte> CloseHeader => "\r\nConnection: close"u8;
-    private static ReadOnlySpan<byte> JsonType => "\r\nContent-Type: application/json; charset=utf-8"u8;
     private static ReadOnlySpan<byte> DateHeaderName => "\r\nDate: "u8;
     private static ReadOnlySpan<byte> ServerHeader => "\r\nServer: Kestrel"u8;
     private static ReadOnlySpan<byte> RequestIdHeader => "\r\nX-Request-ID: "u8;
     private static ReadOnlySpan<byte> HeadEnd => "\r\n\r\n"u8;
-    private static ReadOnlySpan<byte> EventsStart => "{\"events\":["u8;
-    private static ReadOnlySpan<byte> LastSeqName => "],\"last_seq\":"u8;
-    private static ReadOnlySpan<byte> TruncatedName => ",\"truncated\":"u8;
     // The request-log line, resolved once: the same logger, source context and template as UseSerilogRequestLogging's,
     // so a level override for request logs applies to these requests too.
     private readonly Serilog.ILogger? _requestLog = services.GetService<Serilog.ILogger>()
@@ -244,8 +235,6 @@ public sealed partial class HubConnectionHandler(
         }
     }
 
-    private enum Answered { KeepAlive, Closed, Failed }
-
     // Puts a consumed head back in front of the connection's input, for Kestrel to read first: the connection's
     // input from here on is a pipe the rest of the transport's bytes are copied into.
     private static void PutBack(ConnectionContext connection, RequestHead head)
@@ -281,10 +270,6 @@ public sealed partial class HubConnectionHandler(
 
     private abstract record Request(string RequestId);
 
-    private sealed record StreamRequest(EventFilter Filter, long? After, string RequestId) : Request(RequestId);
-
-    private sealed record PollAsked(PollRequest Poll, string RequestId) : Request(RequestId);
-
     // A read ends when the connection does or the server asks it to close (a stopping server must not wait on it).
     private static CancellationTokenSource ReadingSource(ConnectionContext connection) =>
         connection.Features.Get<IConnectionLifetimeNotificationFeature>() is { } lifetimeFeature
@@ -300,63 +285,6 @@ public sealed partial class HubConnectionHandler(
         {
             reading.CancelAfter(timeout);
         }
-    }
-
-    private async Task<Request?> AcceptStreamAsync(ConnectionContext connection, RequestHead head)
-    {
-        if (await AuthorizeAsync(connection, head) is not ({ } user, { } request)
-            || SubscribeRequest.Read(request, out _) is not { } subscribe
-            || access.AuthorizeRead(user, subscribe.Filter.Tasks) is not null)
-        {
-            return null;
-        }
-        // What Kestrel names the connection's first request (a stream is only ever that).
-        return new StreamRequest(subscribe.Filter, subscribe.After, RequestId(head) ?? connection.ConnectionId + ":00000001");
-    }
-
-    private ValueTask<Request?> AcceptPollAsync(ConnectionContext connection, RequestHead head, int served)
-    {
-        var query = head.ParseQuery();
-        return AuthenticatesByKey(head, query, out var user)
-            ? new ValueTask<Request?>(user is null ? null : AcceptPoll(connection, head, served, user, query))
-            : AcceptPollWithContextAsync(connection, head, served, query);
-    }
-
-    // A subscribe token: through ASP.NET Core's authentication, as the pipeline.
-    private async ValueTask<Request?> AcceptPollWithContextAsync(ConnectionContext connection, RequestHead head, int served, IQueryCollection query) =>
-        await AuthorizeAsync(connection, head) is ({ } user, _) ? AcceptPoll(connection, head, served, user, query) : null;
-
-    private PollAsked? AcceptPoll(ConnectionContext connection, RequestHead head, int served, ClaimsPrincipal user, IQueryCollection query)
-    {
-        if (PollRequest.Read(query, out _) is not { } poll || access.AuthorizeRead(user, poll.Filter.Tasks, "A poll without task=") is not null)
-        {
-            return null;
-        }
-        // Not Kestrel's numbering: a request handed to Kestrel after these is its first, :00000001.
-        return new PollAsked(poll, RequestId(head) ?? string.Create(CultureInfo.InvariantCulture, $"{connection.ConnectionId}:P{served + 1:X7}"));
-    }
-
-    // True when the API key scheme decides the request (open mode, an API key, or no credentials at all): it is then
-    // authenticated and authorized here as that scheme and HubPolicyEvaluator decide it, without an HttpContext and a
-    // service scope per poll (issue #15). A caller that is not known or not a subscriber gets a null user, and the
-    // pipeline answers it (401 or 403). False for a subscribe token, which takes ASP.NET Core's whole way.
-    private bool AuthenticatesByKey(RequestHead head, IQueryCollection query, out HubPrincipal? user)
-    {
-        user = null;
-        var authorization = head.Values(HeaderNames.Authorization);
-        var policy = policies.GetPolicyAsync(HubPolicies.Subscriber);
-        if (SecurityExtensions.SelectScheme(query, authorization) != ApiKeyAuthenticationHandler.SchemeName
-            || !policy.IsCompletedSuccessfully || policy.Result is not { AuthenticationSchemes.Count: 0 } subscriber)
-        {
-            return false;
-        }
-        var principal = mode.IsOpen
-            ? keys.Anonymous
-            : ApiKeyAuthenticationHandler.ReadPresentedKey(authorization, head.Values(ApiKeyAuthenticationHandler.HeaderName), out _) is { } presented
-                ? keys.Find(presented)
-                : null;
-        user = principal is not null && HubPolicyEvaluator.Meets(principal, subscriber) ? principal : null;
-        return true;
     }
 
     // The client's own X-Request-ID, given once and sane, as RequestIdMiddleware takes it.
@@ -416,173 +344,8 @@ public sealed partial class HubConnectionHandler(
         return authorized.Succeeded ? (user, request) : null;
     }
 
-    private async Task StreamAsync(ConnectionContext connection, StreamRequest accepted)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var input = connection.Transport.Input;
-        var output = connection.Transport.Output;
-        WriteStreamHead(output, accepted.RequestId);
-
-        // Kestrel would notice a departed client by reading the connection; so does this, which also discards
-        // anything the client sends after its request.
-        using var gone = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-        var watching = WatchInputAsync(input, gone);
-        try
-        {
-            using (LogContext.PushProperty("RequestId", accepted.RequestId))
-            {
-                requests.Begin(); // ended in the finally below
-                try
-                {
-                    await sse.RunAsync(output, accepted.RequestId, connection.Abort, accepted.Filter, accepted.After, gone.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    // The client left or the connection was closed: the stream is over.
-                }
-                catch (Exception e)
-                {
-                    LogFailed(logger, e, accepted.RequestId);
-                }
-                finally
-                {
-                    EndRequest(RequestHead.SsePath, StatusCodes.Status200OK, started);
-                }
-            }
-        }
-        finally
-        {
-            input.CancelPendingRead();
-            await watching;
-            // What the write loop left unflushed (a last frame before the hub's stop) goes out before the close.
-            try
-            {
-                await output.CompleteAsync();
-            }
-            catch (Exception e) when (IsBroken(e))
-            {
-                // The connection broke on the way: nothing more to send anyway.
-            }
-        }
-    }
-
-    // Answers a poll that has ended: its result, a failure the pipeline answers instead, or a client that left.
-    private async ValueTask<Answered> AnswerPollAsync(ConnectionContext connection, PollAsked asked, PollResult? result, Exception? failure,
-        long started, bool close, StallWatchdog.Guard stalls)
-    {
-        var output = connection.Transport.Output;
-        if (failure is not null && !connection.ConnectionClosed.IsCancellationRequested)
-        {
-            requests.Leave(); // the pipeline counts it when it answers
-            LogHandedOver(logger, failure, asked.RequestId);
-            return Answered.Failed;
-        }
-        if (failure is not null)
-        {
-            // The client left: there is no one to answer (a cancelled wait, or a failure on the way out).
-            if (failure is not OperationCanceledException)
-            {
-                LogFailedAfterLeaving(logger, failure, asked.RequestId);
-            }
-            EndRequest(RequestHead.PollPath, StatusCodes.Status499ClientClosedRequest, started, asked.RequestId);
-            return Answered.Closed;
-        }
-        if (connection.ConnectionClosed.IsCancellationRequested)
-        {
-            EndRequest(RequestHead.PollPath, StatusCodes.Status499ClientClosedRequest, started, asked.RequestId);
-            return Answered.Closed;
-        }
-        var closing = close || lifetime.ApplicationStopping.IsCancellationRequested
-            || connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested.IsCancellationRequested == true;
-        WritePollAnswer(output, result!, asked.RequestId, closing);
-        stalls.Begin();
-        var sent = await FlushAsync(connection);
-        stalls.End();
-        EndRequest(RequestHead.PollPath, StatusCodes.Status200OK, started, asked.RequestId);
-        return sent && !closing ? Answered.KeepAlive : Answered.Closed;
-    }
-
-    private async Task<bool> FlushAsync(ConnectionContext connection)
-    {
-        try
-        {
-            var flushed = await connection.Transport.Output.FlushAsync(connection.ConnectionClosed);
-            return !flushed.IsCanceled && !flushed.IsCompleted;
-        }
-        catch (Exception e) when (IsBroken(e) || e is OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
     private static bool IsBroken(Exception e) =>
         e is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or InvalidOperationException;
-
-    // A request's end: its request-log line, and its place in ASP.NET Core's request metrics.
-    private void EndRequest(string path, int status, long started)
-    {
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        requests.End(EndpointOf(path), status, elapsed);
-        _requestLog?.Information(LogFormat.RequestTemplate, HttpMethods.Get, path, status, elapsed.TotalMilliseconds);
-    }
-
-    // A poll's line carries its RequestId itself: no log context (an AsyncLocal) is pushed for a poll's life, which
-    // every parked poll would carry; only when request lines are logged at all is the property made.
-    private void EndRequest(string path, int status, long started, string requestId)
-    {
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        requests.End(EndpointOf(path), status, elapsed);
-        if (_requestLog is { } log && log.IsEnabled(Serilog.Events.LogEventLevel.Information))
-        {
-            log.ForContext("RequestId", requestId)
-                .Information(LogFormat.RequestTemplate, HttpMethods.Get, path, status, elapsed.TotalMilliseconds);
-        }
-    }
-
-    private static string EndpointOf(string path) => path == RequestHead.SsePath ? SseEndpoints.StreamName : EventEndpoints.PollName;
-
-    private void WriteStreamHead(PipeWriter output, string requestId)
-    {
-        output.Write(StreamHead);
-        WriteHeadEnd(output, requestId);
-    }
-
-    // The endpoint's body byte for byte ({"events":[…],"last_seq":N,"truncated":B}), its length known before it is
-    // written: each event's stored JSON as it is, no serializer and no buffer between.
-    private void WritePollAnswer(PipeWriter output, PollResult result, string requestId, bool close)
-    {
-        var events = result.Events;
-        Span<byte> lastSeq = stackalloc byte[20];
-        result.LastSeq.TryFormat(lastSeq, out var lastSeqLength, default, CultureInfo.InvariantCulture);
-        lastSeq = lastSeq[..lastSeqLength];
-        long length = EventsStart.Length + LastSeqName.Length + lastSeq.Length + TruncatedName.Length
-            + (result.Truncated ? 4 : 5) + 1 + Math.Max(0, events.Count - 1);
-        for (var i = 0; i < events.Count; i++)
-        {
-            length += events[i].Json.Length;
-        }
-        output.Write(PollHeadStart);
-        WriteNumber(output, length);
-        if (close)
-        {
-            output.Write(CloseHeader);
-        }
-        output.Write(JsonType);
-        WriteHeadEnd(output, requestId);
-        output.Write(EventsStart);
-        for (var i = 0; i < events.Count; i++)
-        {
-            if (i > 0)
-            {
-                output.Write(","u8);
-            }
-            output.Write(events[i].Json.Span);
-        }
-        output.Write(LastSeqName);
-        output.Write(lastSeq);
-        output.Write(TruncatedName);
-        output.Write(result.Truncated ? "true}"u8 : "false}"u8);
-    }
 
     // The headers every answer's head ends with: Date, Server (as Kestrel sends it), X-Request-ID, the empty line.
     private void WriteHeadEnd(PipeWriter output, string requestId)
@@ -628,41 +391,6 @@ public sealed partial class HubConnectionHandler(
 
     private sealed record DateHeader(long Second, byte[] Bytes);
 
-    // Never throws: the stream's teardown awaits it.
-    private static async Task WatchInputAsync(PipeReader input, CancellationTokenSource gone)
-    {
-        try
-        {
-            while (true)
-            {
-                var result = await input.ReadAsync();
-                if (result.IsCanceled)
-                {
-                    return; // the stream ended first: nothing to tell it
-                }
-                input.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception)
-        {
-            // Any failure to read is the client gone (reset, aborted, the transport disposed).
-        }
-        await gone.CancelAsync();
-    }
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection {ConnectionId} goes to Kestrel unread by the hub's connection handler")]
     private static partial void LogNotLooked(ILogger logger, Exception exception, string connectionId);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Poll {RequestId} failed after its client left")]
-    private static partial void LogFailedAfterLeaving(ILogger logger, Exception exception, string requestId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Poll {RequestId} failed on the hub's connection handler; the pipeline answers it")]
-    private static partial void LogHandedOver(ILogger logger, Exception exception, string requestId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "{RequestId} failed on the hub's connection handler")]
-    private static partial void LogFailed(ILogger logger, Exception exception, string requestId);
 }

@@ -38,6 +38,8 @@ internal sealed class RequestHead
     private static ReadOnlySpan<byte> Version => " HTTP/1.1\r\n"u8;
     private static ReadOnlySpan<byte> End => "\r\n\r\n"u8;
 
+    private readonly List<KeyValuePair<string, string>> _headers;
+
     private RequestHead(HeadTarget target, int length, string host, string query, List<KeyValuePair<string, string>> headers)
     {
         Target = target;
@@ -46,8 +48,6 @@ internal sealed class RequestHead
         Query = query;
         _headers = headers;
     }
-
-    private readonly List<KeyValuePair<string, string>> _headers;
 
     public HeadTarget Target { get; }
 

@@ -14,9 +14,9 @@ namespace PushHub.Hub;
 /// connection. <see cref="EventHub.PollAsync"/> makes a single-use one when it is given none.</remarks>
 public sealed class PollWaiter : IValueTaskSource<PollResult>, IThreadPoolWorkItem, IDisposable
 {
-    private static readonly TimerCallback TimeUp = state => ((PollWaiter)state!).OnTimeUp();
-    private static readonly Action<object?> Cancelled = state => ((PollWaiter)state!).OnToken(Ending.Cancelled);
-    private static readonly Action<object?> Stopping = state => ((PollWaiter)state!).OnToken(Ending.Stopping);
+    private static readonly TimerCallback s_timeUp = state => ((PollWaiter)state!).OnTimeUp();
+    private static readonly Action<object?> s_cancelled = state => ((PollWaiter)state!).OnToken(Ending.Cancelled);
+    private static readonly Action<object?> s_stopping = state => ((PollWaiter)state!).OnToken(Ending.Stopping);
 
     // _state is a poll's generation (its count on this waiter) shifted left twice, with one of these in the low bits: a
     // call meant for an earlier poll (a late event of the batch that woke it, a timer call already on its way when it
@@ -90,14 +90,14 @@ public sealed class PollWaiter : IValueTaskSource<PollResult>, IThreadPoolWorkIt
         Interlocked.Exchange(ref _state, (generation << 2) | Waiting);
         if (_timer is null)
         {
-            _timer = time.CreateTimer(TimeUp, this, remaining, Timeout.InfiniteTimeSpan);
+            _timer = time.CreateTimer(s_timeUp, this, remaining, Timeout.InfiniteTimeSpan);
         }
         else
         {
             _timer.Change(remaining, Timeout.InfiniteTimeSpan);
         }
-        _onCancel = cancellationToken.UnsafeRegister(Cancelled, this);
-        _onStop = stopWaiting.UnsafeRegister(Stopping, this);
+        _onCancel = cancellationToken.UnsafeRegister(s_cancelled, this);
+        _onStop = stopWaiting.UnsafeRegister(s_stopping, this);
         // An event that reached it before it was waiting did not end the wait: it does now.
         if (parked.HasEvents)
         {

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Dapper;
+using Microsoft.Data.Sqlite;
 using PushHub.Hub;
 
 namespace PushHub.Storage.Sqlite;
@@ -12,6 +14,14 @@ internal sealed partial class SqlitePollingStore(SqliteStorage storage) : IPolli
 {
     /// <summary>How many events a follower reads from the database at a time while it catches up.</summary>
     private const int FollowPageSize = 1000;
+
+    // A page's statement for a number of tasks and of types (null: no filter), made once per shape for the common ones.
+    private const int CachedShapes = 8;
+    private const string TaskPrefix = "@t";
+    private const string TypePrefix = "@y";
+    private static readonly string?[,] s_pageSql = new string?[CachedShapes + 1, CachedShapes + 1];
+    private static readonly string[] s_taskNames = ParameterNames(TaskPrefix, 64);
+    private static readonly string[] s_typeNames = ParameterNames(TypePrefix, 64);
 
     public long HeadSeq => storage.Writer.HeadSeq;
 
@@ -56,8 +66,8 @@ internal sealed partial class SqlitePollingStore(SqliteStorage storage) : IPolli
         command.Parameters.AddWithValue("@upTo", upTo);
         // One more than the page holds, to tell a full page from the end of the range.
         command.Parameters.AddWithValue("@take", query.Limit + 1);
-        AddEach(command, s_taskNames, query.Tasks);
-        AddEach(command, s_typeNames, query.Types);
+        AddEach(command, TaskPrefix, s_taskNames, query.Tasks);
+        AddEach(command, TypePrefix, s_typeNames, query.Types);
         var events = new List<HubEvent>();
         var complete = true;
         long bytes = 0;
@@ -84,12 +94,6 @@ internal sealed partial class SqlitePollingStore(SqliteStorage storage) : IPolli
         return new EventPage(events, head, complete, query.After < first - 1 ? first : null);
     }
 
-    // A page's statement for a number of tasks and of types (null: no filter), made once per shape for the common ones.
-    private const int CachedShapes = 8;
-    private static readonly string?[,] s_pageSql = new string?[CachedShapes + 1, CachedShapes + 1];
-    private static readonly string[] s_taskNames = ParameterNames("@t", 64);
-    private static readonly string[] s_typeNames = ParameterNames("@y", 64);
-
     private static string PageSql(int? tasks, int? types)
     {
         if (tasks is not (null or < CachedShapes) || types is not (null or < CachedShapes))
@@ -102,17 +106,17 @@ internal sealed partial class SqlitePollingStore(SqliteStorage storage) : IPolli
 
     private static string BuildPageSql(int? tasks, int? types) =>
         $"SELECT {EventRows.Columns}, (SELECT min(seq) FROM events) FROM events WHERE seq > @after AND seq <= @upTo"
-        + In("task_id", s_taskNames, tasks) + In("type", s_typeNames, types) + " ORDER BY seq LIMIT @take";
+        + In("task_id", TaskPrefix, s_taskNames, tasks) + In("type", TypePrefix, s_typeNames, types) + " ORDER BY seq LIMIT @take";
 
     // " AND column IN (@p0, @p1, …)"; an empty list matches nothing, as Dapper's expansion of one did.
-    private static string In(string column, string[] names, int? count) => count switch
+    private static string In(string column, string prefix, string[] names, int? count) => count switch
     {
         null => "",
         0 => " AND 0",
-        _ => $" AND {column} IN ({string.Join(", ", Enumerable.Range(0, count.Value).Select(i => Name(names, i)))})",
+        _ => $" AND {column} IN ({string.Join(", ", Enumerable.Range(0, count.Value).Select(i => Name(prefix, names, i)))})",
     };
 
-    private static void AddEach(Microsoft.Data.Sqlite.SqliteCommand command, string[] names, IReadOnlyCollection<string>? values)
+    private static void AddEach(SqliteCommand command, string prefix, string[] names, IReadOnlyCollection<string>? values)
     {
         if (values is null)
         {
@@ -121,16 +125,16 @@ internal sealed partial class SqlitePollingStore(SqliteStorage storage) : IPolli
         var i = 0;
         foreach (var value in values)
         {
-            command.Parameters.AddWithValue(Name(names, i++), value);
+            command.Parameters.AddWithValue(Name(prefix, names, i++), value);
         }
     }
 
     // The first names are made once; a longer list (a query string can name a thousand tasks) gets the rest made.
-    private static string Name(string[] names, int i) =>
-        i < names.Length ? names[i] : names[0][..^1] + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string Name(string prefix, string[] names, int i) =>
+        i < names.Length ? names[i] : prefix + i.ToString(CultureInfo.InvariantCulture);
 
     private static string[] ParameterNames(string prefix, int count) =>
-        [.. Enumerable.Range(0, count).Select(i => prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        [.. Enumerable.Range(0, count).Select(i => prefix + i.ToString(CultureInfo.InvariantCulture))];
 
     public async IAsyncEnumerable<IReadOnlyList<HubEvent>> FollowAsync(long after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
