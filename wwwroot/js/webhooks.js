@@ -116,10 +116,12 @@ export async function renderWebhook(view, id) {
   const replay = h('form', { className: 'card form inline-form', 'aria-label': 'Replay stored events' },
     h('div', { className: 'field' }, h('label', { for: 'replay-after' }, 'Replay events after seq'), after),
     h('div', { className: 'field' }, h('label', { for: 'replay-until' }, 'up to seq (optional)'), until),
-    h('div', { className: 'actions' }, h('button', { type: 'submit', className: 'button' }, 'Replay')));
-  const toggle = h('button', { type: 'button', className: 'button' });
-  const rotate = h('button', { type: 'button', className: 'button' }, 'Rotate secret');
-  const test = h('button', { type: 'button', className: 'button' }, 'Send test');
+    h('div', { className: 'actions' }, h('button', { type: 'submit', className: 'button', disabled: true }, 'Replay')));
+  // Disabled until the webhook is loaded and their handlers are on: a click before that would be lost (and a replay
+  // submitted as a plain form).
+  const toggle = h('button', { type: 'button', className: 'button', disabled: true });
+  const rotate = h('button', { type: 'button', className: 'button', disabled: true }, 'Rotate secret');
+  const test = h('button', { type: 'button', className: 'button', disabled: true }, 'Send test');
   view.replaceChildren(
     h('p', {}, h('a', { href: '#/webhooks' }, '← All webhooks')),
     heading('Webhook', test, toggle, rotate), facts, notices, replay,
@@ -188,6 +190,7 @@ export async function renderWebhook(view, id) {
       notices.replaceChildren(problemBox(error));
     }
   });
+  for (const button of [toggle, rotate, test, ...replay.querySelectorAll('button')]) button.disabled = false;
   await refreshLog();
   const timer = setInterval(refreshLog, REFRESH_MS);
   return () => clearInterval(timer);
